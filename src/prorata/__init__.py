@@ -1,0 +1,3 @@
+"""Prorata: subscription and per-seat license management."""
+
+__version__ = "0.1.0"

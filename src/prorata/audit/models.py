@@ -1,0 +1,22 @@
+"""The audit log: append-only, one row per change, written in the change's own transaction."""
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Who: "user:<id>", "api_key:<id>", "system", with a readable label beside it.
+    actor = models.CharField(max_length=120)
+    actor_label = models.CharField(max_length=200, blank=True, default="")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    # Business time (the tenant's clock) and the wall time it was recorded.
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "id"]), models.Index(fields=["object_type", "object_id"])]

@@ -1,0 +1,202 @@
+"""Invoices, payments, credit notes, refunds and the tenant's credit ledger. Tables only.
+
+Every cent is traceable: an invoice's `credit_applied` is the sum of its CreditApplications;
+a credit note's `applied_amount` + `refunded_amount` is what its applications and refunds say.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from prorata.core.ids import IdFactory
+
+
+class InvoiceKind(models.TextChoices):
+    # The charge for a whole period (purchase, trial conversion, renewal, reactivation).
+    PERIOD = "period", _("Period")
+    # A mid-period charge for added seats.
+    PRORATION = "proration", _("Proration")
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+class LineKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    PRORATION = "proration", _("Proration")
+    CREDIT_APPLIED = "credit_applied", _("Credit applied")
+
+
+class NumberSequence(models.Model):
+    """Gap-free counters (invoice and credit note numbers), advanced under a row lock."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    next_value = models.BigIntegerField(default=1)
+
+
+class Invoice(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("in"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="invoices")
+    subscription = models.ForeignKey("subscriptions.Subscription", on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=10, choices=InvoiceKind.choices)
+    currency = models.CharField(max_length=3)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    issued_at = models.DateTimeField()
+    status = models.CharField(max_length=5, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    subtotal = models.BigIntegerField()
+    credit_applied = models.BigIntegerField(default=0)
+    total = models.BigIntegerField()
+    amount_paid = models.BigIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "issued_at"])]
+        constraints = [
+            # At most one period invoice per (subscription, period start), ever.
+            models.UniqueConstraint(
+                fields=["tenant", "subscription", "period_start"],
+                condition=Q(kind="period"),
+                name="one_period_invoice_per_subscription_and_start",
+            ),
+            models.CheckConstraint(condition=Q(total=F("subtotal") - F("credit_applied")), name="invoice_total_is_subtotal_less_credit"),
+            models.CheckConstraint(condition=Q(credit_applied__gte=0) & Q(total__gte=0), name="invoice_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("total")), name="invoice_paid_within_total"),
+        ]
+
+
+class InvoiceLine(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=15, choices=LineKind.choices)
+    description = models.CharField(max_length=300)
+    quantity = models.IntegerField(default=1)
+    unit_amount = models.BigIntegerField(default=0)
+    # Signed: charges positive, credit applied negative. Each line rounded once.
+    amount = models.BigIntegerField()
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class PaymentStatus(models.TextChoices):
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Payment(models.Model):
+    """One charge attempt on one invoice; (invoice, attempt) is the gateway's idempotency key."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("pay"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attempt = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices)
+    failure_code = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "invoice", "attempt"], name="one_payment_per_invoice_attempt"),
+        ]
+
+
+class CreditNoteReason(models.TextChoices):
+    CANCELLATION_PRORATION = "cancellation_proration", _("Cancellation")
+    SEAT_DECREASE_PRORATION = "seat_decrease_proration", _("Fewer licenses")
+
+
+class CreditNoteStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SETTLED = "settled", _("Settled")
+
+
+class CreditNote(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("cn"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="credit_notes")
+    subscription = models.ForeignKey("subscriptions.Subscription", on_delete=models.CASCADE, related_name="credit_notes")
+    # The invoice whose charge is (partly) given back.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=32, unique=True)
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=30, choices=CreditNoteReason.choices)
+    status = models.CharField(max_length=8, choices=CreditNoteStatus.choices, default=CreditNoteStatus.PENDING)
+    settles_on = models.DateTimeField()
+    applied_amount = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["settles_on"], name="cn_pending_due_idx", condition=Q(status="pending")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="credit_note_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(applied_amount__gte=0) & Q(refunded_amount__gte=0)
+                & Q(amount__gte=F("applied_amount") + F("refunded_amount")),
+                name="credit_note_parts_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="settled") | Q(amount=F("applied_amount") + F("refunded_amount")),
+                name="settled_credit_note_fully_accounted",
+            ),
+        ]
+
+
+class CreditApplication(models.Model):
+    """Where a credit went: onto an invoice, or into the tenant's credit balance."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    credit_note = models.ForeignKey(CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_applications")
+    amount = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_application_positive"),
+            models.CheckConstraint(
+                condition=Q(credit_note__isnull=False) | Q(invoice__isnull=False), name="credit_application_has_a_side"
+            ),
+        ]
+
+
+class RefundStatus(models.TextChoices):
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Refund(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("re"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="refunds")
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.SUCCEEDED)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
+            models.UniqueConstraint(fields=["tenant", "credit_note", "payment"], name="one_refund_per_credit_note_and_payment"),
+        ]

@@ -1,0 +1,1 @@
+"""Pure Python building blocks: money, time, periods, proration, errors. No Django here."""

@@ -1,0 +1,24 @@
+"""Licenses: one user holds one seat of one subscription. Tables only.
+
+"At most `quantity` per subscription" is enforced in the service under a row lock on the
+subscription (licenses.services), since no portable constraint can count rows.
+"""
+
+from django.db import models
+
+from prorata.core.ids import IdFactory
+
+
+class License(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("lic"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey("subscriptions.Subscription", on_delete=models.CASCADE, related_name="licenses")
+    user = models.ForeignKey("tenants.User", on_delete=models.CASCADE, related_name="licenses")
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "subscription", "user"], name="one_license_per_user_and_subscription"),
+        ]
+        indexes = [models.Index(fields=["tenant", "user"])]

@@ -1,0 +1,73 @@
+"""Subscriptions and their status history. Tables only; transitions live in domain/."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from prorata.core.ids import IdFactory
+
+
+class Status(models.TextChoices):
+    TRIALING = "trialing", _("Trial")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Past due")
+    EXPIRED = "expired", _("Expired")
+    DISABLED = "disabled", _("Disabled")
+    DELETED = "deleted", _("Deleted")
+
+
+class Subscription(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("sub"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="subscriptions")
+    plan = models.ForeignKey("catalog.Plan", on_delete=models.PROTECT, related_name="subscriptions")
+    quantity = models.PositiveIntegerField()
+    recurring_billing = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # Every period boundary is computed from this anchor (core.periods), never chained.
+    billing_anchor = models.DateTimeField()
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    trial_end = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField()
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    canceled_by = models.CharField(max_length=120, blank=True, default="")
+    cancel_reason = models.CharField(max_length=40, blank=True, default="")
+    cancel_feedback = models.TextField(blank=True, default="")
+    cancel_assisted = models.BooleanField(default=False)
+    # When this subscription's next piece of billing work falls due (trial end, renewal, retry,
+    # grace end, disabled end); null when nothing is scheduled. The billing pass reads this.
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    payment_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["next_action_at"], name="sub_next_action_idx", condition=Q(next_action_at__isnull=False)),
+            models.Index(fields=["tenant", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start")),
+                name="subscription_period_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class StatusChange(models.Model):
+    """One row per transition, written by the same transaction that made it."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    event = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["id"]

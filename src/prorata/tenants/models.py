@@ -1,0 +1,166 @@
+"""Tenants, their people, keys, payment methods, and test clocks. Tables only."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from prorata.core.ids import IdFactory
+
+
+class TestClock(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("clock"), editable=False)
+    name = models.CharField(max_length=200, blank=True)
+    frozen_time = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name or self.id
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    ZH_HANS = "zh-Hans", "简体中文"
+
+
+class Tenant(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("ten"), editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(max_length=2)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    currency = models.CharField(max_length=3)
+    timezone = models.CharField(max_length=64, default="UTC")
+    test_clock = models.ForeignKey(TestClock, null=True, blank=True, on_delete=models.PROTECT, related_name="tenants")
+    # Account credit (keep_as_balance and leftovers), minor units of `currency`; applied to invoices.
+    credit_balance = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_balance__gte=0), name="tenant_credit_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    GLOBAL_ADMIN = "global_admin", _("Global admin")
+    BILLING_ADMIN = "billing_admin", _("Billing admin")
+    USER = "user", _("User")
+    # Vendor staff: no tenant.
+    SUPPORT_ENGINEER = "support_engineer", _("Support engineer")
+    OPERATOR = "operator", _("Operator")
+
+
+TENANT_ROLES = (Role.GLOBAL_ADMIN, Role.BILLING_ADMIN, Role.USER)
+STAFF_ROLES = (Role.SUPPORT_ENGINEER, Role.OPERATOR)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("role", Role.OPERATOR)
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: a tenant's member (who may hold licenses) or vendor staff (no tenant)."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("user"), editable=False)
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="users")
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "email"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role__in=TENANT_ROLES) & Q(tenant__isnull=False))
+                | (Q(role__in=STAFF_ROLES) & Q(tenant__isnull=True)),
+                name="user_role_matches_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>"
+
+
+class ApiKeyKind(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    TENANT = "tenant", _("Tenant")
+
+
+class ApiKey(models.Model):
+    """A secret key; only its SHA-256 is stored. The secret is shown once, at creation."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("key"), editable=False)
+    kind = models.CharField(max_length=10, choices=ApiKeyKind.choices)
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200, blank=True)
+    prefix = models.CharField(max_length=24, unique=True)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="operator") & Q(tenant__isnull=True)) | (Q(kind="tenant") & Q(tenant__isnull=False)),
+                name="api_key_kind_matches_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class PaymentMethod(models.Model):
+    """A card held by the gateway. Only brand, last four and the gateway's token are kept."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("pm"), editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="payment_methods")
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    gateway_token = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_default=True), name="one_default_payment_method_per_tenant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
