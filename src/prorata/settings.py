@@ -88,7 +88,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PRORATA_TEST_SQLITE", "")} if os.environ.get("PRORATA_TEST_SQLITE") else {}
+else:
+    # Each test run gets its own database, so that several runs can share one server.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PRORATA_TEST_DB", f"test_prorata_{os.getpid()}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
