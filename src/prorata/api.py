@@ -6,7 +6,6 @@ Accept-Language (en, zh-Hans), else the tenant's language, else English.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.http import HttpRequest, HttpResponse
@@ -22,13 +21,9 @@ from prorata.i18n.messages import message_for
 log = logging.getLogger(__name__)
 
 
-def hash_secret(secret: str) -> str:
-    """Keys are 256-bit random secrets, so one SHA-256 is the right hash (no stretching needed)."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        from prorata.tenants.keys import hash_secret
         from prorata.tenants.models import ApiKey
 
         key = (
