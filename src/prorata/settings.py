@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "prorata.i18n",
     "prorata.web",
     "prorata.catalog",
     "prorata.tenants",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_python
+from babel.messages.extract import DEFAULT_KEYWORDS, extract as babel_extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -39,20 +39,24 @@ def po_path(app_dir: Path, locale: str) -> Path:
     return app_dir / "locale" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def _python_messages(path: Path) -> Iterator[tuple[int, str | tuple[str, ...], list[str], dict]]:
+Found = Iterator[tuple[int, str | tuple[str, ...], list[str], str | None]]
+
+
+def _python_messages(path: Path) -> Found:
     with path.open("rb") as fh:
-        yield from extract_python(fh, KEYWORDS, [], {})
+        yield from babel_extract("python", fh, keywords=KEYWORDS, strip_comment_tags=True)
 
 
-def _template_messages(path: Path) -> Iterator[tuple[int, str | tuple[str, ...], list[str], dict]]:
+def _template_messages(path: Path) -> Found:
     from django.utils.translation.template import templatize
 
     source = templatize(path.read_text(encoding="utf-8"), origin=str(path))
-    yield from extract_python(io.BytesIO(source.encode("utf-8")), KEYWORDS, [], {})
+    yield from babel_extract("python", io.BytesIO(source.encode("utf-8")), keywords=KEYWORDS)
 
 
 def extract(app_dir: Path) -> Catalog:
     """Every translatable message in one app, as a template catalogue."""
+    app_dir = app_dir.resolve()
     template = Catalog(domain=DOMAIN, project="prorata")
     for path in sorted(app_dir.rglob("*")):
         if "migrations" in path.parts or "__pycache__" in path.parts or not path.is_file():
@@ -65,17 +69,9 @@ def extract(app_dir: Path) -> Catalog:
             continue
         rel = path.relative_to(PACKAGE_DIR.parent)
         for lineno, message, _comments, context in found:
-            ctx = context if isinstance(context, str) else None
-            if isinstance(message, tuple):
-                singular = message[0] if message[0] else None
-                if not singular:
-                    continue
-                msgid: str | tuple[str, ...] = tuple(m for m in message if m) if len(message) > 1 and message[1] else singular
-            else:
-                msgid = message
-            if not msgid:
+            if not message or (isinstance(message, tuple) and not message[0]):
                 continue
-            template.add(msgid, locations=[(str(rel), lineno)], context=ctx)
+            template.add(message, locations=[(str(rel), lineno)], context=context)
     return template
 
 
@@ -89,6 +85,7 @@ def update(app_dir: Path, locale: str = "zh_Hans") -> tuple[Path, int]:
     else:
         catalog = Catalog(locale=locale, domain=DOMAIN, project="prorata")
     catalog.update(template, no_fuzzy_matching=True)
+    catalog.fuzzy = False
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True)
