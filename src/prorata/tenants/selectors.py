@@ -1,0 +1,98 @@
+"""Reads of tenants, users, payment methods and test clocks, always scoped through the actor.
+
+`now_for(tenant)` is the one place business code gets "now" for a tenant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from prorata.core.actor import Actor
+from prorata.core.clock import ensure_utc, system_clock
+from prorata.core.errors import NotFound
+from prorata.pagination import paginate
+
+from .models import TENANT_ROLES, PaymentMethod, Tenant, TestClock, User
+
+
+def now_for(tenant: Tenant | None) -> datetime:
+    """Business "now" for a tenant: its test clock's frozen time (read fresh), else system time."""
+    if tenant is not None and tenant.test_clock_id:
+        frozen = TestClock.objects.filter(pk=tenant.test_clock_id).values_list("frozen_time", flat=True).first()
+        if frozen is not None:
+            return ensure_utc(frozen)
+    return system_clock.now()
+
+
+def _visible_tenants(actor: Actor) -> QuerySet[Tenant]:
+    qs = Tenant.objects.all()
+    if actor.is_staff or actor.kind == "system":
+        return qs
+    if actor.tenant_id is None:
+        return qs.none()
+    return qs.filter(pk=actor.tenant_id)
+
+
+def tenant_get(*, actor: Actor, tenant_id: str) -> Tenant:
+    """The tenant, or NotFound unless the actor may see it (staff see all; tenant actors their own)."""
+    tenant = _visible_tenants(actor).filter(pk=tenant_id).select_related("test_clock").first()
+    if tenant is None:
+        raise NotFound("not_found", object="tenant", id=tenant_id)
+    return tenant
+
+
+def tenants_list(*, actor: Actor, limit: int | None = None, starting_after: str | None = None) -> tuple[list[Tenant], bool]:
+    return paginate(_visible_tenants(actor), limit, starting_after)
+
+
+def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
+    if not actor.can_see_tenant(tenant.pk):
+        return User.objects.none()
+    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
+
+
+def user_get(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
+    user = _tenant_users(actor, tenant).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("not_found", object="user", id=user_id)
+    return user
+
+
+def users_list(*, actor: Actor, tenant: Tenant, limit: int | None = None, starting_after: str | None = None) -> tuple[list[User], bool]:
+    return paginate(_tenant_users(actor, tenant), limit, starting_after)
+
+
+def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]:
+    if not actor.can_see_tenant(tenant.pk):
+        raise NotFound("not_found", object="tenant", id=tenant.pk)
+    return list(PaymentMethod.objects.filter(tenant_id=tenant.pk).order_by("id"))
+
+
+def payment_method_get(*, actor: Actor, tenant: Tenant, payment_method_id: str) -> PaymentMethod:
+    pm = None
+    if actor.can_see_tenant(tenant.pk):
+        pm = PaymentMethod.objects.filter(tenant_id=tenant.pk, pk=payment_method_id).first()
+    if pm is None:
+        raise NotFound("not_found", object="payment_method", id=payment_method_id)
+    return pm
+
+
+def default_payment_method(tenant: Tenant) -> PaymentMethod | None:
+    """The tenant's default card, or None. Not actor-scoped: for billing code acting on the tenant."""
+    return PaymentMethod.objects.filter(tenant_id=tenant.pk, is_default=True).first()
+
+
+def test_clock_get(*, actor: Actor, clock_id: str) -> TestClock:
+    """Test clocks are the operator's tools; anyone else gets NotFound."""
+    clock = None
+    if actor.is_operator or actor.kind == "system":
+        clock = TestClock.objects.filter(pk=clock_id).first()
+    if clock is None:
+        raise NotFound("not_found", object="test_clock", id=clock_id)
+    return clock
+
+
+# Not a pytest test, whatever its name says, when a test module imports it.
+test_clock_get.__test__ = False  # type: ignore[attr-defined]
