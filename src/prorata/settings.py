@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "prorata.support",
     "prorata.audit",
     "prorata.webhooks",
+    "prorata.platform",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Rate limits and idempotency keys of /api/v1/ (SPEC §9).
+    "prorata.platform.middleware.ApiGuardMiddleware",
 ]
 
 ROOT_URLCONF = "prorata.urls"

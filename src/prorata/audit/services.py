@@ -21,8 +21,14 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. `at` is business time (the tenant's clock)."""
-    return AuditEvent.objects.create(
+    """Append one audit event. `at` is business time (the tenant's clock).
+
+    When the action is a webhook event type, the event and its deliveries are written to the
+    outbox here too, in the caller's transaction: they exist exactly when the change commits.
+    """
+    from prorata.webhooks.outbox import outbox_append
+
+    event = AuditEvent.objects.create(
         tenant_id=tenant_id,
         actor=actor.ref,
         actor_label=actor.label,
@@ -33,3 +39,5 @@ def audit_record(
         after=after,
         occurred_at=at,
     )
+    outbox_append(event)
+    return event

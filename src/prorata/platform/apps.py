@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    """Guarantees of the HTTP API as a whole: idempotency keys and rate limits."""
+
+    name = "prorata.platform"
+    label = "platform"
+    default_auto_field = "django.db.models.BigAutoField"

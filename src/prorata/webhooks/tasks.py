@@ -1,0 +1,20 @@
+"""Background entry points of webhook delivery (Django Tasks, queue `webhooks`). Idempotent:
+a delivery already sent, or claimed by another worker, is skipped."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from .delivery import deliver_due
+
+
+@task(queue_name="webhooks")
+def deliver_webhooks(delivery_ids: list[str]) -> int:
+    """Send these deliveries now if they are still due; returns the attempts made."""
+    return deliver_due(limit=len(delivery_ids), delivery_ids=delivery_ids).attempts
+
+
+@task(queue_name="webhooks")
+def sweep_webhooks(limit: int = 100) -> int:
+    """Send every due delivery (retries, and any whose enqueue was lost)."""
+    return deliver_due(limit=limit).attempts

@@ -1,0 +1,116 @@
+"""Rate limits per API key (SPEC §9): 429 rate_limited with Retry-After, shared across processes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from conftest import ApiClient
+from factories import make_api_key, make_tenant
+from prorata.platform import middleware
+from prorata.platform.models import RateLimitWindow
+from prorata.platform.ratelimit import rate_limit_hit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Wall-clock time standing at 0.25 s into a second, movable."""
+    state = {"at": datetime(2026, 5, 1, 12, 0, 0, 250000, tzinfo=UTC)}
+    monkeypatch.setattr(middleware, "_now", lambda: state["at"])
+    return state
+
+
+def test_default_is_100_per_second_then_429_with_retry_after(settings, frozen):
+    assert settings.PRORATA_RATE_LIMIT == 100
+    _, secret = make_api_key(make_tenant())
+    api = ApiClient(secret)
+    statuses = [api.get("/webhook_endpoints").status_code for _ in range(100)]
+    assert statuses == [200] * 100
+    refused = api.get("/webhook_endpoints")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    body = refused.json()["error"]
+    assert body["code"] == "rate_limited"
+    assert body["details"] == {"retry_after": 1, "limit": 100}
+    assert "1" in body["message"]
+    # POSTs are refused too, and change nothing.
+    assert api.post("/webhook_endpoints", {"url": "https://x.test/", "events": ["*"]}).status_code == 429
+    from prorata.webhooks.models import WebhookEndpoint
+
+    assert WebhookEndpoint.objects.count() == 0
+    # The next second is a new window.
+    frozen["at"] = datetime(2026, 5, 1, 12, 0, 1, tzinfo=UTC)
+    assert api.get("/webhook_endpoints").status_code == 200
+
+
+def test_the_limit_is_configurable_and_per_key(settings, frozen):
+    settings.PRORATA_RATE_LIMIT = 3
+    tenant = make_tenant()
+    _, one = make_api_key(tenant)
+    _, two = make_api_key(tenant)
+    a, b = ApiClient(one), ApiClient(two)
+    assert [a.get("/webhook_endpoints").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [b.get("/webhook_endpoints").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_longer_window_gives_a_longer_retry_after(settings, frozen):
+    settings.PRORATA_RATE_LIMIT = 2
+    settings.PRORATA_RATE_LIMIT_WINDOW = 60
+    _, secret = make_api_key()
+    api = ApiClient(secret)
+    frozen["at"] = datetime(2026, 5, 1, 12, 0, 15, 500000, tzinfo=UTC)
+    api.get("/webhook_endpoints")
+    api.get("/webhook_endpoints")
+    refused = api.get("/webhook_endpoints")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"  # 44.5 s left in the minute, rounded up
+
+
+def test_zero_turns_limiting_off(settings, frozen):
+    settings.PRORATA_RATE_LIMIT = 0
+    _, secret = make_api_key()
+    api = ApiClient(secret)
+    assert all(api.get("/webhook_endpoints").status_code == 200 for _ in range(5))
+    assert RateLimitWindow.objects.count() == 0
+
+
+def test_unknown_keys_are_not_counted_and_get_401(frozen):
+    r = ApiClient("prk_nope").get("/webhook_endpoints")
+    assert r.status_code == 401
+    assert RateLimitWindow.objects.count() == 0
+
+
+def test_finished_windows_are_cleaned_up(settings, frozen):
+    _, secret = make_api_key()
+    api = ApiClient(secret)
+    for second in range(5):
+        frozen["at"] = datetime(2026, 5, 1, 12, 0, second, tzinfo=UTC)
+        api.get("/webhook_endpoints")
+    assert RateLimitWindow.objects.count() == 1
+
+
+def test_counter_is_one_atomic_statement():
+    key, _ = make_api_key()
+    at = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    for i in range(1, 4):
+        verdict = rate_limit_hit(api_key_id=key.pk, now=at)
+        assert verdict.allowed and verdict.remaining == 100 - i
+    assert RateLimitWindow.objects.get().count == 3
+
+
+def test_overhead_per_request_is_measured(capsys):
+    """The limiter's cost: one upsert per request (printed for the record; bounded loosely)."""
+    key, _ = make_api_key()
+    n = 300
+    started = time.perf_counter()
+    for i in range(n):
+        rate_limit_hit(api_key_id=key.pk, now=datetime(2026, 5, 1, 12, 0, i // 50, tzinfo=UTC))
+    per_call_ms = (time.perf_counter() - started) * 1000 / n
+    with capsys.disabled():
+        print(f"\nrate limiter on {connection.vendor}: {per_call_ms:.3f} ms per request")
+    assert per_call_ms < 20
