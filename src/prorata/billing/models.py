@@ -36,6 +36,9 @@ class NumberSequence(models.Model):
     name = models.CharField(primary_key=True, max_length=40)
     next_value = models.BigIntegerField(default=1)
 
+    def __str__(self) -> str:
+        return str(self.name)
+
 
 class Invoice(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("in"), editable=False)
@@ -70,6 +73,9 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("total")), name="invoice_paid_within_total"),
         ]
 
+    def __str__(self) -> str:
+        return str(self.number)
+
 
 class InvoiceLine(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
@@ -85,6 +91,9 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.description)
 
 
 class PaymentStatus(models.TextChoices):
@@ -111,6 +120,9 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "invoice", "attempt"], name="one_payment_per_invoice_attempt"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 class CreditNoteReason(models.TextChoices):
@@ -158,6 +170,9 @@ class CreditNote(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return str(self.number)
+
 
 class CreditApplication(models.Model):
     """Where a credit went: onto an invoice, or into the tenant's credit balance."""
@@ -176,6 +191,9 @@ class CreditApplication(models.Model):
                 condition=Q(credit_note__isnull=False) | Q(invoice__isnull=False), name="credit_application_has_a_side"
             ),
         ]
+
+    def __str__(self) -> str:
+        return str(f"{self.amount}")
 
 
 class RefundStatus(models.TextChoices):
@@ -200,3 +218,6 @@ class Refund(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
             models.UniqueConstraint(fields=["tenant", "credit_note", "payment"], name="one_refund_per_credit_note_and_payment"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
