@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files under gunicorn, with no separate web server in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,6 +121,10 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves the apps' static files straight from their packages (the finders), so
+# `prorata run` needs no collectstatic step and a wheel install serves the same files.
+# `collectstatic` into STATIC_ROOT still works for installs that put a CDN or proxy in front.
+WHITENOISE_USE_FINDERS = True
 
 TASKS = {
     "default": {
