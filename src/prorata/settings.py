@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The signed-in person's actor, tenant, language and time zone for the admin center.
+    "prorata.web.middleware.AdminCenterMiddleware",
     # Rate limits and idempotency keys of /api/v1/ (SPEC §9).
     "prorata.platform.middleware.ApiGuardMiddleware",
 ]
@@ -111,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+CSRF_FAILURE_VIEW = "prorata.web.errors.csrf_failure"
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]

@@ -8,4 +8,15 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("prorata.web.urls")),
+    # Admin-center and support-console pages of each domain (their views.py / urls.py).
+    path("", include("prorata.tenants.urls")),
+    path("", include("prorata.licenses.urls")),
+    path("", include("prorata.subscriptions.urls")),
+    path("", include("prorata.billing.urls")),
+    path("", include("prorata.support.urls")),
 ]
+
+handler400 = "prorata.web.errors.bad_request"
+handler403 = "prorata.web.errors.forbidden"
+handler404 = "prorata.web.errors.not_found"
+handler500 = "prorata.web.errors.server_error"

@@ -1,0 +1,120 @@
+"""Billing › Bills & payments: invoices with their lines, credit notes with their settlement,
+refunds, each invoice as a PDF, and a chart of charges and credits per month."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from prorata.core.money import format_money
+from prorata.web.access import actor_of, area, tenant_of
+from prorata.web.charts import MonthBar, monthly_bars_svg
+from prorata.web.templatetags.prorata import babel_locale, day
+
+
+def _selectors() -> Any:
+    from prorata.billing import selectors
+
+    return selectors
+
+
+def _month(at: Any) -> date:
+    return timezone.localtime(at).date().replace(day=1)
+
+
+def monthly_totals(invoices: list[Any], credit_notes: list[Any], months: int = 6) -> list[tuple[date, int, int]]:
+    """(month, charged, credited) for the last `months` months that have any, oldest first.
+
+    Charged is each invoice's subtotal in the month it was issued; credited is each credit
+    note's amount in the month it was created, both in the tenant's time zone.
+    """
+    totals: dict[date, list[int]] = {}
+    for inv in invoices:
+        if inv.status != "void":
+            totals.setdefault(_month(inv.issued_at), [0, 0])[0] += inv.subtotal
+    for note in credit_notes:
+        totals.setdefault(_month(note.created_at), [0, 0])[1] += note.amount
+    ordered = OrderedDict(sorted(totals.items()))
+    return [(m, v[0], v[1]) for m, v in list(ordered.items())[-months:]]
+
+
+@area("billing")
+def bills(request: HttpRequest) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    sel = _selectors()
+    invoices = list(sel.invoices_list(actor=actor, tenant=tenant))
+    credit_notes = list(sel.credit_notes_list(actor=actor, tenant=tenant))
+    refunds = list(sel.refunds_list(actor=actor, tenant=tenant))
+    locale = babel_locale()
+    months = monthly_totals(invoices, credit_notes)
+    chart = ""
+    if months:
+        bars = [MonthBar(format_date(m, "MMM y", locale=locale), c, r) for m, c, r in months]
+        chart = monthly_bars_svg(
+            bars,
+            title=_("Charges and credits per month"),
+            description=_("Bar chart of the amounts charged and credited in each of the last months; the same figures are in the table below."),
+            format_amount=lambda v: format_money(v, tenant.currency, locale),
+            charges_label=_("Charges"),
+            credits_label=_("Credits"),
+        )
+    context = {
+        "invoices": sorted(invoices, key=lambda i: (i.issued_at, i.number), reverse=True),
+        "credit_notes": sorted(credit_notes, key=lambda n: (n.created_at, n.number), reverse=True),
+        "refunds": sorted(refunds, key=lambda r: r.created_at, reverse=True),
+        "chart": mark_safe(chart),  # built from escaped text only (web.charts)
+        "months": [{"label": format_date(m, "LLLL y", locale=locale), "charges": c, "credits": r} for m, c, r in months],
+        "currency": tenant.currency,
+    }
+    return render(request, "billing/bills.html", context)
+
+
+@area("billing")
+def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
+    return render(request, "billing/invoice.html", {"invoice": invoice, "lines": list(invoice.lines.all())})
+
+
+@area("billing")
+def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    from prorata.web.pdf import invoice_pdf as render_pdf
+
+    invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
+    locale = babel_locale()
+    labels = {
+        "invoice": _("Invoice"),
+        "billed_to": _("Billed to"),
+        "issued": _("Issued"),
+        "period": _("Period"),
+        "status": _("Status"),
+        "status_value": str(invoice.get_status_display()),
+        "description": _("Description"),
+        "quantity": _("Quantity"),
+        "amount": _("Amount"),
+        "subtotal": _("Subtotal"),
+        "credit_applied": _("Credit applied"),
+        "total": _("Total"),
+        "amount_paid": _("Amount paid"),
+        "amount_due": _("Amount due"),
+        "footer": _("Amounts in %(currency)s. Prorata bills in advance for each period.") % {"currency": invoice.currency},
+    }
+    data = render_pdf(
+        invoice,
+        list(invoice.lines.all()),
+        tenant_name=tenant_of(request).name,
+        labels=labels,
+        money=lambda v: format_money(v, invoice.currency, locale),
+        day=day,
+        chinese=locale == "zh_Hans",
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    return response

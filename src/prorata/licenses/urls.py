@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "licenses"
+
+urlpatterns = [
+    path("licenses/", views.bulk, name="bulk"),
+]

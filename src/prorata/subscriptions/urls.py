@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "subscriptions"
+
+urlpatterns = [
+    path("billing/products/", views.subscription_list, name="list"),
+    path("billing/products/<str:subscription_id>/", views.subscription_detail, name="detail"),
+    path("billing/products/<str:subscription_id>/cancel/", views.subscription_cancel, name="cancel"),
+    path("billing/products/<str:subscription_id>/cancelled/", views.subscription_cancelled, name="cancelled"),
+    path("billing/products/<str:subscription_id>/recurring-billing/", views.recurring_billing, name="recurring_billing"),
+    path("billing/products/<str:subscription_id>/buy-licenses/", views.buy_licenses, name="buy_licenses"),
+    path("billing/products/<str:subscription_id>/remove-licenses/", views.remove_licenses, name="remove_licenses"),
+    path("billing/products/<str:subscription_id>/reactivate/", views.reactivate, name="reactivate"),
+]

@@ -1,0 +1,179 @@
+"""Billing › Products & services: the list, each subscription's details with Settings & Actions,
+and the cancel flow (SPEC §2, §7). Every action calls the same service as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from prorata.tenants.selectors import default_payment_method
+from prorata.web.access import actor_of, area, attempt, tenant_of
+
+from . import selectors
+from .display import decision_message
+from .forms import CancelForm, LicenseCountForm, RecurringBillingForm
+
+LIVE = ("trialing", "active", "past_due")
+
+
+def _next_charge(sub: Any, has_card: bool) -> dict[str, Any] | None:
+    """When the next charge falls and what it will be, before any account credit: the plan's
+    price for every purchased license at the next period boundary (the renewal or trial
+    conversion the billing pass will make). None when nothing will be charged."""
+    if not sub.recurring_billing or sub.canceled_at is not None or sub.status not in LIVE:
+        return None
+    if sub.status == "trialing" and not has_card:
+        return None
+    at = sub.trial_end if sub.status == "trialing" and sub.trial_end else sub.current_period_end
+    return {"at": at, "amount": sub.quantity * sub.plan.unit_amount, "currency": sub.plan.currency}
+
+
+def _actions(sub: Any) -> dict[str, bool]:
+    """Which of Settings & Actions to show. The services still decide; this only hides what
+    they would certainly refuse."""
+    canceled = sub.canceled_at is not None
+    return {
+        "cancel": sub.status in LIVE and not canceled,
+        "recurring": sub.status in LIVE and not canceled,
+        "buy": sub.status in ("active", "trialing") and not canceled,
+        "remove": sub.status in ("active", "trialing") and not canceled and sub.quantity > max(sub.assigned_licenses, 1),
+        "reactivate": sub.status in ("expired", "disabled"),
+    }
+
+
+@area("billing")
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    subs, _more = selectors.subscriptions_list(actor=actor_of(request), tenant=tenant_of(request), limit=100)
+    has_card = default_payment_method(tenant_of(request)) is not None
+    rows = [{"sub": s, "next": _next_charge(s, has_card)} for s in subs if s.status != "deleted"]
+    return render(request, "subscriptions/list.html", {"rows": rows})
+
+
+@area("billing")
+def subscription_detail(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    sub = selectors.subscription_get(actor=actor_of(request), subscription_id=subscription_id)
+    context = {
+        "sub": sub,
+        "next": _next_charge(sub, default_payment_method(tenant_of(request)) is not None),
+        "actions": _actions(sub),
+        "count_form": LicenseCountForm(),
+        "removable": max(sub.quantity - max(sub.assigned_licenses, 1), 0),
+    }
+    return render(request, "subscriptions/detail.html", context)
+
+
+def _decision(request: HttpRequest, sub: Any) -> Any:
+    from prorata.subscriptions.services import subscription_cancellation_decision
+
+    return subscription_cancellation_decision(actor=actor_of(request), subscription_id=sub.pk)
+
+
+@area("billing")
+@require_http_methods(["GET", "POST"])
+def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from prorata.subscriptions.services import subscription_cancel as cancel
+
+        ok, _result = attempt(
+            request,
+            lambda: cancel(
+                actor=actor,
+                subscription_id=sub.pk,
+                reason=form.cleaned_data["reason"],
+                feedback=form.cleaned_data["feedback"],
+            ),
+        )
+        if ok:
+            return redirect("subscriptions:cancelled", subscription_id=sub.pk)
+    decision = _decision(request, sub)
+    context = {
+        "sub": sub,
+        "decision": decision,
+        "explanation": decision_message(decision),
+        "form": form,
+    }
+    return render(request, "subscriptions/cancel.html", context, status=200 if request.method == "GET" or not form.errors else 400)
+
+
+@area("billing")
+def subscription_cancelled(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    """What happened: when the subscription was cancelled and when the credit comes back."""
+    from prorata.billing.selectors import credit_notes_list
+
+    actor = actor_of(request)
+    sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
+    if sub.canceled_at is None:
+        return redirect("subscriptions:detail", subscription_id=sub.pk)
+    notes = [
+        n for n in credit_notes_list(actor=actor, tenant=tenant_of(request), subscription_id=sub.pk)
+        if n.reason == "cancellation_proration"
+    ]
+    return render(request, "subscriptions/cancelled.html", {"sub": sub, "credit_note": notes[-1] if notes else None})
+
+
+@area("billing")
+@require_POST
+def recurring_billing(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
+    form = RecurringBillingForm(request.POST)
+    if form.is_valid():
+        from prorata.subscriptions.services import subscription_set_recurring_billing
+
+        enabled = form.cleaned_data["enabled"]
+        ok, _r = attempt(request, lambda: subscription_set_recurring_billing(actor=actor, subscription_id=sub.pk, enabled=enabled))
+        if ok:
+            messages.success(request, _("Recurring billing is on.") if enabled else _("Recurring billing is off. The subscription ends at the end of the current period."))
+    return redirect("subscriptions:detail", subscription_id=sub.pk)
+
+
+def _change_quantity(request: HttpRequest, subscription_id: str, sign: int) -> HttpResponse:
+    actor = actor_of(request)
+    sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
+    form = LicenseCountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a whole number of licenses, at least 1."))
+        return redirect("subscriptions:detail", subscription_id=sub.pk)
+    from prorata.billing.services import subscription_change_quantity
+
+    target = sub.quantity + sign * form.cleaned_data["count"]
+    if target < 1:
+        messages.error(request, _("A subscription keeps at least one license. To stop it, cancel it."))
+        return redirect("subscriptions:detail", subscription_id=sub.pk)
+    ok, _r = attempt(request, lambda: subscription_change_quantity(actor=actor, subscription_id=sub.pk, quantity=target))
+    if ok:
+        messages.success(request, _("The subscription now has %(n)d licenses.") % {"n": target})
+    return redirect("subscriptions:detail", subscription_id=sub.pk)
+
+
+@area("billing")
+@require_POST
+def buy_licenses(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    return _change_quantity(request, subscription_id, +1)
+
+
+@area("billing")
+@require_POST
+def remove_licenses(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    return _change_quantity(request, subscription_id, -1)
+
+
+@area("billing")
+@require_POST
+def reactivate(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
+    from prorata.billing.services import subscription_reactivate
+
+    ok, _r = attempt(request, lambda: subscription_reactivate(actor=actor, subscription_id=sub.pk))
+    if ok:
+        messages.success(request, _("The subscription is active again. A new billing period starts today."))
+    return redirect("subscriptions:detail", subscription_id=sub.pk)

@@ -1,0 +1,154 @@
+"""Admin-center pages of the tenants domain: Users, and Billing › Payment methods.
+
+Thin: parse the form, call the same service as the API, show what happened.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from prorata.web.access import actor_of, area, attempt, tenant_of
+
+from . import selectors
+from .forms import CardForm, UserAddForm
+
+
+def _licenses_by_user(request: HttpRequest) -> dict[str, list]:
+    from prorata.licenses.selectors import licenses_list
+
+    by_user: dict[str, list] = {}
+    for lic in licenses_list(actor=actor_of(request), tenant=tenant_of(request)):
+        by_user.setdefault(lic.user_id, []).append(lic)
+    return by_user
+
+
+def _subscriptions(request: HttpRequest) -> list:
+    from prorata.subscriptions.selectors import subscriptions_list
+
+    subs, _more = subscriptions_list(actor=actor_of(request), tenant=tenant_of(request), limit=100)
+    return [s for s in subs if s.status not in ("disabled", "deleted")]
+
+
+@area("users")
+def users(request: HttpRequest) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    people, _more = selectors.users_list(actor=actor, tenant=tenant, limit=100)
+    by_user = _licenses_by_user(request)
+    rows = [{"user": u, "licenses": by_user.get(u.pk, [])} for u in people]
+    return render(request, "tenants/users.html", {"rows": rows, "subscriptions": _subscriptions(request)})
+
+
+@area("users")
+@require_http_methods(["GET", "POST"])
+def user_add(request: HttpRequest) -> HttpResponse:
+    form = UserAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from prorata.tenants.services import user_create
+
+        data = form.cleaned_data
+        ok, user = attempt(
+            request,
+            lambda: user_create(
+                actor=actor_of(request),
+                tenant_id=tenant_of(request).pk,
+                email=data["email"],
+                display_name=data["display_name"],
+                role=data["role"],
+                password=data["password"] or None,
+                language=data["language"] or "",
+            ),
+        )
+        if ok:
+            messages.success(request, _("%(name)s was added.") % {"name": user.display_name})
+            return redirect("tenants:users")
+    return render(request, "tenants/user_add.html", {"form": form})
+
+
+@area("users")
+@require_http_methods(["GET", "POST"])
+def user_remove(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    person = selectors.user_get(actor=actor, tenant=tenant, user_id=user_id)
+    licenses = _licenses_by_user(request).get(person.pk, [])
+    if request.method == "POST":
+        from prorata.tenants.services import user_remove as remove
+
+        ok, _result = attempt(request, lambda: remove(actor=actor, tenant_id=tenant.pk, user_id=person.pk))
+        if ok:
+            messages.success(
+                request,
+                _("%(name)s was removed and their licenses are free again.") % {"name": person.display_name},
+            )
+            return redirect("tenants:users")
+    return render(request, "tenants/user_remove.html", {"person": person, "licenses": licenses})
+
+
+@area("users")
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    person = selectors.user_get(actor=actor, tenant=tenant, user_id=user_id)
+    held = {lic.subscription_id for lic in _licenses_by_user(request).get(person.pk, [])}
+    subs = [{"subscription": s, "held": s.pk in held} for s in _subscriptions(request)]
+    return render(request, "tenants/user_detail.html", {"person": person, "subscriptions": subs})
+
+
+@area("billing")
+def payment_methods(request: HttpRequest) -> HttpResponse:
+    cards = selectors.payment_methods_list(actor=actor_of(request), tenant=tenant_of(request))
+    return render(request, "tenants/payment_methods.html", {"cards": cards, "form": CardForm()})
+
+
+@area("billing")
+@require_POST
+def payment_method_add(request: HttpRequest) -> HttpResponse:
+    form = CardForm(request.POST)
+    if form.is_valid():
+        from prorata.tenants.services import payment_method_add as add
+
+        data = form.cleaned_data
+        ok, card = attempt(
+            request,
+            lambda: add(
+                actor=actor_of(request),
+                tenant_id=tenant_of(request).pk,
+                card_number=data["card_number"],
+                exp_month=data["exp_month"],
+                exp_year=data["exp_year"],
+                cvc=data["cvc"],
+            ),
+        )
+        if ok:
+            messages.success(request, _("The card ending in %(last4)s was added.") % {"last4": card.last4})
+            return redirect("tenants:payment_methods")
+    cards = selectors.payment_methods_list(actor=actor_of(request), tenant=tenant_of(request))
+    return render(request, "tenants/payment_methods.html", {"cards": cards, "form": form}, status=400 if not form.is_valid() else 409)
+
+
+@area("billing")
+@require_POST
+def payment_method_remove(request: HttpRequest, pm_id: str) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    card = selectors.payment_method_get(actor=actor, tenant=tenant, payment_method_id=pm_id)
+    from prorata.tenants.services import payment_method_remove as remove
+
+    ok, _result = attempt(request, lambda: remove(actor=actor, tenant_id=tenant.pk, payment_method_id=card.pk))
+    if ok:
+        messages.success(request, _("The card ending in %(last4)s was removed.") % {"last4": card.last4})
+    return redirect("tenants:payment_methods")
+
+
+@area("billing")
+@require_POST
+def payment_method_default(request: HttpRequest, pm_id: str) -> HttpResponse:
+    actor, tenant = actor_of(request), tenant_of(request)
+    card = selectors.payment_method_get(actor=actor, tenant=tenant, payment_method_id=pm_id)
+    from prorata.tenants.services import payment_method_set_default
+
+    ok, _result = attempt(request, lambda: payment_method_set_default(actor=actor, tenant_id=tenant.pk, payment_method_id=card.pk))
+    if ok:
+        messages.success(request, _("The card ending in %(last4)s is now the default.") % {"last4": card.last4})
+    return redirect("tenants:payment_methods")

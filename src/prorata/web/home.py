@@ -1,0 +1,35 @@
+"""What Home shows: for admins, the organisation at a glance; for everyone, their own licenses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .access import actor_of
+from .actors import may_open
+
+
+def home_context(request: HttpRequest) -> dict[str, Any]:
+    from prorata.licenses.selectors import licenses_of_user
+
+    actor = actor_of(request)
+    tenant = request.tenant  # type: ignore[attr-defined]
+    context: dict[str, Any] = {
+        "my_licenses": licenses_of_user(actor=actor, tenant=tenant, user_id=request.user.pk),
+        "sees_billing": may_open(request.user, "billing"),
+        "sees_users": may_open(request.user, "users"),
+    }
+    if context["sees_billing"]:
+        from prorata.subscriptions.selectors import subscriptions_list
+
+        subs, _more = subscriptions_list(actor=actor, tenant=tenant, limit=100)
+        context["subscriptions"] = subs
+        context["assigned_total"] = sum(s.assigned_licenses for s in subs)
+        context["purchased_total"] = sum(s.quantity for s in subs if s.status not in ("disabled", "deleted"))
+    if context["sees_users"]:
+        from prorata.tenants.selectors import users_list
+
+        users, more = users_list(actor=actor, tenant=tenant, limit=100)
+        context["user_count"] = f"{len(users)}+" if more else len(users)
+    return context
