@@ -22,3 +22,6 @@ class License(models.Model):
             models.UniqueConstraint(fields=["tenant", "subscription", "user"], name="one_license_per_user_and_subscription"),
         ]
         indexes = [models.Index(fields=["tenant", "user"])]
+
+    def __str__(self) -> str:
+        return self.id

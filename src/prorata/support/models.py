@@ -38,3 +38,6 @@ class CallbackRequest(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.id

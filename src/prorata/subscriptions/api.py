@@ -1,0 +1,111 @@
+"""Subscription routes: buy, list, read, recurring billing, the cancellation decision, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from prorata.api import actor_of
+from prorata.pagination import page
+from prorata.schemas import errors
+from prorata.tenants.selectors import tenant_get
+
+from . import selectors, services
+from .display import decision_message
+from .reasons import reason_choices
+from .schemas import (
+    CancelIn,
+    CancelOut,
+    CancelReasonOut,
+    DecisionOut,
+    RecurringBillingIn,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPage,
+    credit_note_brief,
+    decision_out,
+    subscription_out,
+)
+
+router = Router(tags=["subscriptions"])
+
+
+def _fresh(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    return subscription_out(selectors.subscription_get(actor=actor_of(request), subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions", response={201: SubscriptionOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_create",
+    summary="Buy licenses: a trial, or the first period invoiced and charged now",
+)
+def create_subscription(request: HttpRequest, body: SubscriptionIn) -> tuple[int, dict[str, Any]]:
+    sub = services.subscription_purchase(
+        actor=actor_of(request), tenant_id=body.tenant, plan_id=body.plan, quantity=body.quantity, trial=body.trial
+    )
+    return 201, _fresh(request, sub.pk)
+
+
+@router.get(
+    "/subscriptions", response={200: SubscriptionPage, **errors(400, 404)},
+    operation_id="subscriptions_list", summary="List subscriptions, optionally of one tenant",
+)
+def list_subscriptions(
+    request: HttpRequest, tenant: str | None = None, limit: int | None = None, starting_after: str | None = None
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    scope = tenant_get(actor=actor, tenant_id=tenant) if tenant else None
+    items, has_more = selectors.subscriptions_list(actor=actor, tenant=scope, limit=limit, starting_after=starting_after)
+    return page([subscription_out(s) for s in items], has_more)
+
+
+@router.get(
+    "/subscriptions/cancel_reasons", response={200: list[CancelReasonOut], **errors()},
+    operation_id="subscription_cancel_reasons", summary="The cancellation reasons, labelled in the request's language",
+)
+def cancel_reasons(request: HttpRequest) -> list[dict[str, str]]:
+    return [{"code": code, "label": label} for code, label in reason_choices()]
+
+
+@router.get(
+    "/subscriptions/{subscription_id}", response={200: SubscriptionOut, **errors(404)},
+    operation_id="subscription_get", summary="Get a subscription with its assigned license count",
+)
+def get_subscription(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    return _fresh(request, subscription_id)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/recurring_billing", response={200: SubscriptionOut, **errors(400, 404, 409)},
+    operation_id="subscription_set_recurring_billing", summary="Turn recurring billing on or off",
+)
+def set_recurring_billing(request: HttpRequest, subscription_id: str, body: RecurringBillingIn) -> dict[str, Any]:
+    services.subscription_set_recurring_billing(
+        actor=actor_of(request), subscription_id=subscription_id, enabled=body.enabled
+    )
+    return _fresh(request, subscription_id)
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/cancellation", response={200: DecisionOut, **errors(404)},
+    operation_id="subscription_cancellation_decision",
+    summary="Whether the subscription can be cancelled now, why not, and the refund it would give",
+)
+def cancellation_decision(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    decision = services.subscription_cancellation_decision(actor=actor_of(request), subscription_id=subscription_id)
+    return decision_out(decision, decision_message(decision))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/cancel", response={200: CancelOut, **errors(400, 404, 409)},
+    operation_id="subscription_cancel",
+    summary="Cancel now; refused with the decision's code (409) and the decision in details",
+)
+def cancel_subscription(request: HttpRequest, subscription_id: str, body: CancelIn) -> dict[str, Any]:
+    sub, credit_note = services.subscription_cancel(
+        actor=actor_of(request), subscription_id=subscription_id, reason=body.reason,
+        feedback=body.feedback, callback_request_id=body.callback_request,
+    )
+    return {"subscription": _fresh(request, sub.pk), "credit_note": credit_note_brief(credit_note)}

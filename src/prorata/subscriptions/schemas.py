@@ -1,0 +1,131 @@
+"""API input and output of subscriptions and the cancellation decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field, StrictBool, StrictInt
+
+from prorata.schemas import StrictIn
+
+from .domain.cancellation import Decision
+from .models import Subscription
+
+
+class SubscriptionIn(StrictIn):
+    tenant: str = Field(description="The tenant's id.")
+    plan: str = Field(description="The plan's id.")
+    quantity: StrictInt = Field(description="Licenses to buy, at least 1.")
+    trial: StrictBool = Field(default=False, description="Start with the plan's free trial.")
+
+
+class RecurringBillingIn(StrictIn):
+    enabled: StrictBool
+
+
+class CancelIn(StrictIn):
+    reason: str = Field(default="", description="One of the cancellation reason codes.")
+    feedback: str = Field(default="", description="Free text, kept with the cancellation.")
+    callback_request: str | None = Field(
+        default=None,
+        description="With an operator key: an open or in-progress callback request for this "
+        "subscription, to cancel on the customer's behalf (waives the online license limit).",
+    )
+
+
+class SubscriptionOut(Schema):
+    id: str
+    tenant: str
+    plan: str
+    product: str
+    status: str
+    quantity: int
+    assigned_licenses: int
+    recurring_billing: bool
+    currency: str
+    trial_end: datetime | None
+    current_period_start: datetime
+    current_period_end: datetime
+    canceled_at: datetime | None
+    cancel_reason: str
+    cancel_assisted: bool
+    created_at: datetime
+
+
+class SubscriptionPage(Schema):
+    data: list[SubscriptionOut]
+    has_more: bool
+
+
+class RefundPreviewOut(Schema):
+    amount: int
+    currency: str
+    settles_on: datetime | None
+
+
+class DecisionOut(Schema):
+    outcome: str = Field(description="`allowed`, `blocked` or `nothing_to_cancel`.")
+    code: str
+    message: str
+    assigned_licenses: int
+    max_assigned_for_online_cancel: int | None
+    users_to_remove: int
+    options: list[str]
+    refund_preview: RefundPreviewOut | None
+    assisted: bool
+
+
+class CreditNoteBrief(Schema):
+    id: str
+    number: str
+    amount: int
+    currency: str
+    reason: str
+    status: str
+    settles_on: datetime
+
+
+class CancelOut(Schema):
+    subscription: SubscriptionOut
+    credit_note: CreditNoteBrief | None
+
+
+class CancelReasonOut(Schema):
+    code: str
+    label: str
+
+
+def subscription_out(sub: Subscription, assigned: int | None = None) -> dict[str, Any]:
+    """The subscription's API shape (SPEC §9). `assigned` overrides the annotated count."""
+    if assigned is None:
+        assigned = getattr(sub, "assigned_licenses", None)
+    if assigned is None:
+        from prorata.licenses.selectors import assigned_count
+
+        assigned = assigned_count(sub)
+    return {
+        "id": sub.pk, "tenant": sub.tenant_id, "plan": sub.plan_id, "product": sub.plan.product_id,
+        "status": sub.status, "quantity": sub.quantity, "assigned_licenses": assigned,
+        "recurring_billing": sub.recurring_billing, "currency": sub.plan.currency,
+        "trial_end": sub.trial_end, "current_period_start": sub.current_period_start,
+        "current_period_end": sub.current_period_end, "canceled_at": sub.canceled_at,
+        "cancel_reason": sub.cancel_reason, "cancel_assisted": sub.cancel_assisted,
+        "created_at": sub.created_at,
+    }
+
+
+def decision_out(decision: Decision, message: str) -> dict[str, Any]:
+    data = decision.as_dict()
+    data.pop("params", None)
+    return {**data, "message": message}
+
+
+def credit_note_brief(note: Any) -> dict[str, Any] | None:
+    if note is None:
+        return None
+    return {
+        "id": note.pk, "number": note.number, "amount": note.amount, "currency": note.currency,
+        "reason": note.reason, "status": note.status, "settles_on": note.settles_on,
+    }

@@ -1,0 +1,158 @@
+"""Cancellation: the decision (read) and the cancel itself (write), SPEC §2."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from prorata.audit.services import audit_record
+from prorata.core.actor import Actor
+from prorata.core.errors import Conflict, InvalidInput, NotFound
+from prorata.tenants.selectors import default_payment_method, now_for
+
+from ..display import decision_params
+from ..domain.cancellation import Decision, decide
+from ..domain.transitions import TRIALING, Event
+from ..models import Subscription
+from ..reasons import CANCEL_REASONS
+from ..selectors import cancel_policy_of, cancellation_facts, period_paid, subscription_get
+from .common import snapshot, subscription_lock, subscription_transition
+
+MAX_FEEDBACK = 2000
+
+
+def _assigned(subscription: Subscription) -> int:
+    from prorata.licenses.selectors import assigned_count
+
+    return assigned_count(subscription)
+
+
+def _decide(subscription: Subscription, *, now: datetime, assisted: bool) -> tuple[Decision, object | None]:
+    invoice, paid = period_paid(subscription)
+    facts = cancellation_facts(
+        subscription,
+        assigned=_assigned(subscription),
+        has_payment_method=default_payment_method(subscription.tenant) is not None,
+        paid=paid,
+    )
+    return decide(facts, cancel_policy_of(subscription), now=now, assisted=assisted), invoice
+
+
+def subscription_cancellation_decision(*, actor: Actor, subscription_id: str, assisted: bool = False) -> Decision:
+    """What cancelling now would do (or why it cannot be done). Changes nothing.
+
+    `assisted` (waiving the online license limit) is honoured only for vendor staff.
+    """
+    sub = subscription_get(actor=actor, subscription_id=subscription_id)
+    decision, _invoice = _decide(sub, now=now_for(sub.tenant), assisted=assisted and actor.is_staff)
+    return decision
+
+
+def _validate(reason: str, feedback: str) -> tuple[str, str]:
+    reason = (reason or "").strip()
+    if reason and reason not in CANCEL_REASONS:
+        raise InvalidInput(
+            "invalid_cancel_reason", field="reason", value=reason, choices=", ".join(CANCEL_REASONS),
+            details={"choices": list(CANCEL_REASONS)},
+        )
+    feedback = (feedback or "").strip()
+    if len(feedback) > MAX_FEEDBACK:
+        raise InvalidInput("feedback_too_long", field="feedback", max=MAX_FEEDBACK, details={"max": MAX_FEEDBACK})
+    return reason, feedback
+
+
+def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: str | None):
+    """The open callback request that lets staff cancel on the customer's behalf, locked; or None.
+
+    Only vendor staff (an operator key or a support engineer) can waive the limit: from anyone
+    else the callback request is ignored and the ordinary online rules apply.
+    """
+    from prorata.support.models import CallbackRequest, CallbackStatus
+
+    if not callback_request_id or not actor.is_staff:
+        return None
+    request = (
+        CallbackRequest.objects.select_for_update()
+        .filter(pk=callback_request_id, tenant_id=sub.tenant_id)
+        .first()
+    )
+    if request is None:
+        raise NotFound("not_found", object="callback_request", id=callback_request_id)
+    if request.subscription_id != sub.pk:
+        raise Conflict("callback_request_other_subscription", details={"callback_request": request.pk})
+    if request.status not in (CallbackStatus.OPEN, CallbackStatus.IN_PROGRESS):
+        raise Conflict("callback_request_not_open", details={"callback_request": request.pk, "status": request.status})
+    return request
+
+
+def subscription_cancel(
+    *,
+    actor: Actor,
+    subscription_id: str,
+    reason: str = "",
+    feedback: str = "",
+    callback_request_id: str | None = None,
+):
+    """Cancel now, if the decision allows it; returns (subscription, credit note or None).
+
+    The decision is recomputed inside the transaction, after locking the subscription row, so a
+    license assigned a moment ago counts. A refused cancel raises Conflict with the decision's
+    code and the whole decision in `details`.
+
+    - paid (active, past due): status -> disabled; a credit note for exactly the unused part of
+      what the current period's invoice charged (none when that is 0), settled per the plan.
+    - trial with a payment method: stays a trial with recurring billing off, so at its end it
+      expires instead of converting; nothing is charged and nothing is credited.
+    """
+    from prorata.billing.services import credit_note_create
+
+    reason, feedback = _validate(reason, feedback)
+    with transaction.atomic():
+        sub = subscription_lock(actor=actor, subscription_id=subscription_id)
+        now = now_for(sub.tenant)
+        callback = _callback_for_assist(actor, sub, callback_request_id)
+        assisted = callback is not None
+        decision, invoice = _decide(sub, now=now, assisted=assisted)
+        if not decision.allowed:
+            raise Conflict(decision.code, details=decision.as_dict(), **decision_params(decision))
+
+        before = snapshot(sub)
+        credit_note = None
+        if sub.status == TRIALING:
+            # Stays a trial: with recurring billing off, the trial's end expires it (R2).
+            sub.recurring_billing = False
+        else:
+            subscription_transition(actor=actor, subscription=sub, event=Event.CANCELLED, at=now)
+            sub.recurring_billing = False
+            sub.next_action_at = now + timedelta(days=sub.plan.disabled_days)
+        sub.canceled_at = now
+        sub.canceled_by = actor.ref
+        sub.cancel_reason = reason
+        sub.cancel_feedback = feedback
+        sub.cancel_assisted = assisted
+        sub.save()
+
+        amount = decision.refund_preview.amount if decision.refund_preview else 0
+        if amount > 0 and invoice is not None:
+            credit_note = credit_note_create(
+                actor=actor, subscription=sub, invoice=invoice, amount=amount,
+                reason="cancellation_proration", at=now,
+            )
+        audit_record(
+            actor=actor, action="subscription.cancelled", object_type="subscription", object_id=sub.pk,
+            tenant_id=sub.tenant_id, at=now, before=before,
+            after={
+                **snapshot(sub),
+                "assisted": assisted,
+                "callback_request": callback.pk if callback is not None else None,
+                "assigned_licenses": decision.assigned_licenses,
+                "credit_note": credit_note.pk if credit_note is not None else None,
+                "credit_amount": amount,
+            },
+        )
+        if callback is not None:
+            from prorata.support.services import callback_request_close_after_cancel
+
+            callback_request_close_after_cancel(actor=actor, request=callback, at=now)
+    return sub, credit_note

@@ -1,0 +1,71 @@
+"""Pieces every subscription service shares: the locked read, status changes, audit snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prorata.core.actor import Actor
+from prorata.core.errors import NotFound
+
+from ..domain.transitions import next_status
+from ..models import StatusChange, Subscription
+from ..selectors import visible_subscriptions
+
+
+def subscription_lock(*, actor: Actor, subscription_id: str) -> Subscription:
+    """The subscription row, locked until the caller's transaction ends (NotFound if not visible).
+
+    Everything a service checks about a subscription (status, license count, quantity) is read
+    after this lock, so two requests can never both pass a check on the same stale state.
+    """
+    sub = (
+        visible_subscriptions(actor)
+        .select_for_update(of=("self",))
+        .select_related("plan", "plan__product", "tenant")
+        .filter(pk=subscription_id)
+        .first()
+    )
+    if sub is None:
+        raise NotFound("not_found", object="subscription", id=subscription_id)
+    return sub
+
+
+def subscription_transition(*, actor: Actor, subscription: Subscription, event: str, at: datetime) -> StatusChange:
+    """Move the (locked) subscription through the transition table and record the step.
+
+    Raises `invalid_transition` for any step not in the table. The caller saves the subscription.
+    """
+    before = subscription.status
+    after = next_status(before, event)
+    subscription.status = after
+    subscription.status_changed_at = at
+    return StatusChange.objects.create(
+        tenant_id=subscription.tenant_id,
+        subscription=subscription,
+        from_status=before,
+        to_status=after,
+        event=event,
+        at=at,
+        actor=actor.ref,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def snapshot(sub: Subscription) -> dict[str, Any]:
+    """The subscription's state for an audit row's before/after."""
+    return {
+        "status": sub.status,
+        "quantity": sub.quantity,
+        "recurring_billing": sub.recurring_billing,
+        "current_period_start": _iso(sub.current_period_start),
+        "current_period_end": _iso(sub.current_period_end),
+        "trial_end": _iso(sub.trial_end),
+        "canceled_at": _iso(sub.canceled_at),
+        "cancel_reason": sub.cancel_reason,
+        "cancel_assisted": sub.cancel_assisted,
+        "next_action_at": _iso(sub.next_action_at),
+    }
