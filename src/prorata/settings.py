@@ -129,6 +129,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # `prorata run` needs no collectstatic step and a wheel install serves the same files.
 # `collectstatic` into STATIC_ROOT still works for installs that put a CDN or proxy in front.
 WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise also serves STATIC_ROOT and warns when it is missing; an empty one is harmless.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 TASKS = {
     "default": {
