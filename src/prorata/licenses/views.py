@@ -46,8 +46,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
             else:
                 license_remove(actor=actor, subscription_id=subscription.pk, user_id=person.pk)
             done += 1
-        except NotFound:
-            raise
+        except NotFound as exc:
+            if exc.code == "not_found":
+                raise
+            refused.append(f"{person.display_name}: {message_for(exc.code, exc.params)}")
         except ProrataError as exc:
             refused.append(f"{person.display_name}: {message_for(exc.code, exc.params)}")
     if done:

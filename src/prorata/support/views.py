@@ -35,7 +35,8 @@ def _time_label(code: str) -> str:
 
 @area("billing")
 def requests(request: HttpRequest) -> HttpResponse:
-    rows = _selectors().callback_requests_list(actor=actor_of(request), tenant=tenant_of(request))
+    rows, _more = _selectors().callback_requests_list(actor=actor_of(request), limit=100)
+    rows = list(reversed(rows))
     return render(request, "support/requests.html", {"rows": rows})
 
 
@@ -73,7 +74,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @area("billing")
 def request_detail(request: HttpRequest, request_id: str) -> HttpResponse:
-    cb = _selectors().callback_request_get(actor=actor_of(request), callback_request_id=request_id)
+    cb = _selectors().callback_request_get(actor=actor_of(request), request_id=request_id)
     return render(request, "support/request_detail.html", {"cb": cb, "preferred_time": _time_label(cb.preferred_time)})
 
 
@@ -82,7 +83,7 @@ def request_detail(request: HttpRequest, request_id: str) -> HttpResponse:
 
 @area("support")
 def queue(request: HttpRequest) -> HttpResponse:
-    rows = list(_selectors().callback_queue(actor=actor_of(request)))
+    rows = [cb for cb in _selectors().callback_requests_queue(actor=actor_of(request)) if cb.status != "resolved"]
     for cb in rows:
         cb.preferred_time_label = _time_label(cb.preferred_time)
     return render(request, "support/queue.html", {"rows": rows})
@@ -90,13 +91,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @area("support")
 def console_detail(request: HttpRequest, request_id: str) -> HttpResponse:
-    from prorata.licenses.selectors import licenses_list
+    from prorata.licenses.selectors import licenses_for_subscription
     from prorata.subscriptions.selectors import subscription_get
 
     actor = actor_of(request)
-    cb = _selectors().callback_request_get(actor=actor, callback_request_id=request_id)
+    cb = _selectors().callback_request_get(actor=actor, request_id=request_id)
     sub = subscription_get(actor=actor, subscription_id=cb.subscription_id)
-    licenses = licenses_list(actor=actor, tenant=sub.tenant, subscription_id=sub.pk)
+    licenses = list(licenses_for_subscription(sub))
     context = {
         "cb": cb,
         "sub": sub,
@@ -115,8 +116,8 @@ def console_detail(request: HttpRequest, request_id: str) -> HttpResponse:
 def claim(request: HttpRequest, request_id: str) -> HttpResponse:
     from prorata.support.services import callback_request_claim
 
-    cb = _selectors().callback_request_get(actor=actor_of(request), callback_request_id=request_id)
-    ok, _r = attempt(request, lambda: callback_request_claim(actor=actor_of(request), callback_request_id=cb.pk))
+    cb = _selectors().callback_request_get(actor=actor_of(request), request_id=request_id)
+    ok, _r = attempt(request, lambda: callback_request_claim(actor=actor_of(request), request_id=cb.pk))
     if ok:
         messages.success(request, _("You claimed this callback request."))
     return redirect("support:console_detail", request_id=cb.pk)
@@ -128,7 +129,7 @@ def resolve(request: HttpRequest, request_id: str) -> HttpResponse:
     from prorata.support.services import callback_request_resolve
 
     actor = actor_of(request)
-    cb = _selectors().callback_request_get(actor=actor, callback_request_id=request_id)
+    cb = _selectors().callback_request_get(actor=actor, request_id=request_id)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an outcome."))
@@ -136,7 +137,7 @@ def resolve(request: HttpRequest, request_id: str) -> HttpResponse:
     data = form.cleaned_data
     ok, _r = attempt(
         request,
-        lambda: callback_request_resolve(actor=actor, callback_request_id=cb.pk, outcome=data["outcome"], note=data["note"]),
+        lambda: callback_request_resolve(actor=actor, request_id=cb.pk, outcome=data["outcome"], note=data["note"]),
     )
     if ok:
         messages.success(request, _("The outcome was recorded."))
@@ -149,17 +150,19 @@ def resolve(request: HttpRequest, request_id: str) -> HttpResponse:
 def cancel_on_behalf(request: HttpRequest, request_id: str) -> HttpResponse:
     """Assisted cancellation: the online limit on assigned licenses is waived, and the
     callback request is resolved as cancelled on the customer's behalf."""
-    from prorata.support.services import callback_request_cancel_on_behalf
+    from prorata.subscriptions.services import subscription_cancel
 
     actor = actor_of(request)
-    cb = _selectors().callback_request_get(actor=actor, callback_request_id=request_id)
+    cb = _selectors().callback_request_get(actor=actor, request_id=request_id)
     form = CancelOnBehalfForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a note for the record before cancelling."))
         return redirect("support:console_detail", request_id=cb.pk)
     ok, _r = attempt(
         request,
-        lambda: callback_request_cancel_on_behalf(actor=actor, callback_request_id=cb.pk, note=form.cleaned_data["note"]),
+        lambda: subscription_cancel(
+            actor=actor, subscription_id=cb.subscription_id, feedback=form.cleaned_data["note"], callback_request_id=cb.pk
+        ),
     )
     if ok:
         messages.success(request, _("The subscription was cancelled on the customer's behalf and the request is resolved."))

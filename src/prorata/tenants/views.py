@@ -5,6 +5,8 @@ Thin: parse the form, call the same service as the API, show what happened.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,13 +19,10 @@ from . import selectors
 from .forms import CardForm, UserAddForm
 
 
-def _licenses_by_user(request: HttpRequest) -> dict[str, list]:
-    from prorata.licenses.selectors import licenses_list
+def _licenses_of(request: HttpRequest, user_id: str) -> list:
+    from prorata.licenses.selectors import licenses_for_user
 
-    by_user: dict[str, list] = {}
-    for lic in licenses_list(actor=actor_of(request), tenant=tenant_of(request)):
-        by_user.setdefault(lic.user_id, []).append(lic)
-    return by_user
+    return licenses_for_user(actor=actor_of(request), tenant_id=tenant_of(request).pk, user_id=user_id)
 
 
 def _subscriptions(request: HttpRequest) -> list:
@@ -37,9 +36,29 @@ def _subscriptions(request: HttpRequest) -> list:
 def users(request: HttpRequest) -> HttpResponse:
     actor, tenant = actor_of(request), tenant_of(request)
     people, _more = selectors.users_list(actor=actor, tenant=tenant, limit=100)
-    by_user = _licenses_by_user(request)
-    rows = [{"user": u, "licenses": by_user.get(u.pk, [])} for u in people]
+    rows = [{"user": u, "licenses": _licenses_of(request, u.pk)} for u in people]
     return render(request, "tenants/users.html", {"rows": rows, "subscriptions": _subscriptions(request)})
+
+
+def _create_user(request: HttpRequest, data: dict) -> Any:
+    from django.db import transaction
+
+    from prorata.tenants.services import user_create, user_set_language
+
+    actor = actor_of(request)
+    # One page action, one outcome: the language is kept only if the user is created.
+    with transaction.atomic():
+        user = user_create(
+            actor=actor,
+            tenant=tenant_of(request),
+            email=data["email"],
+            display_name=data["display_name"],
+            role=data["role"],
+            password=data["password"] or None,
+        )
+        if data["language"]:
+            user = user_set_language(actor=actor, user=user, language=data["language"])
+    return user
 
 
 @area("users")
@@ -47,21 +66,8 @@ def users(request: HttpRequest) -> HttpResponse:
 def user_add(request: HttpRequest) -> HttpResponse:
     form = UserAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from prorata.tenants.services import user_create
-
         data = form.cleaned_data
-        ok, user = attempt(
-            request,
-            lambda: user_create(
-                actor=actor_of(request),
-                tenant_id=tenant_of(request).pk,
-                email=data["email"],
-                display_name=data["display_name"],
-                role=data["role"],
-                password=data["password"] or None,
-                language=data["language"] or "",
-            ),
-        )
+        ok, user = attempt(request, lambda: _create_user(request, data))
         if ok:
             messages.success(request, _("%(name)s was added.") % {"name": user.display_name})
             return redirect("tenants:users")
@@ -73,11 +79,11 @@ def user_add(request: HttpRequest) -> HttpResponse:
 def user_remove(request: HttpRequest, user_id: str) -> HttpResponse:
     actor, tenant = actor_of(request), tenant_of(request)
     person = selectors.user_get(actor=actor, tenant=tenant, user_id=user_id)
-    licenses = _licenses_by_user(request).get(person.pk, [])
+    licenses = _licenses_of(request, person.pk)
     if request.method == "POST":
         from prorata.tenants.services import user_remove as remove
 
-        ok, _result = attempt(request, lambda: remove(actor=actor, tenant_id=tenant.pk, user_id=person.pk))
+        ok, _result = attempt(request, lambda: remove(actor=actor, tenant=tenant, user_id=person.pk))
         if ok:
             messages.success(
                 request,
@@ -91,7 +97,7 @@ def user_remove(request: HttpRequest, user_id: str) -> HttpResponse:
 def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     actor, tenant = actor_of(request), tenant_of(request)
     person = selectors.user_get(actor=actor, tenant=tenant, user_id=user_id)
-    held = {lic.subscription_id for lic in _licenses_by_user(request).get(person.pk, [])}
+    held = {lic.subscription_id for lic in _licenses_of(request, person.pk)}
     subs = [{"subscription": s, "held": s.pk in held} for s in _subscriptions(request)]
     return render(request, "tenants/user_detail.html", {"person": person, "subscriptions": subs})
 
@@ -114,7 +120,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
             request,
             lambda: add(
                 actor=actor_of(request),
-                tenant_id=tenant_of(request).pk,
+                tenant=tenant_of(request),
                 card_number=data["card_number"],
                 exp_month=data["exp_month"],
                 exp_year=data["exp_year"],
@@ -135,7 +141,7 @@ def payment_method_remove(request: HttpRequest, pm_id: str) -> HttpResponse:
     card = selectors.payment_method_get(actor=actor, tenant=tenant, payment_method_id=pm_id)
     from prorata.tenants.services import payment_method_remove as remove
 
-    ok, _result = attempt(request, lambda: remove(actor=actor, tenant_id=tenant.pk, payment_method_id=card.pk))
+    ok, _result = attempt(request, lambda: remove(actor=actor, tenant=tenant, payment_method_id=card.pk))
     if ok:
         messages.success(request, _("The card ending in %(last4)s was removed.") % {"last4": card.last4})
     return redirect("tenants:payment_methods")
@@ -148,7 +154,7 @@ def payment_method_default(request: HttpRequest, pm_id: str) -> HttpResponse:
     card = selectors.payment_method_get(actor=actor, tenant=tenant, payment_method_id=pm_id)
     from prorata.tenants.services import payment_method_set_default
 
-    ok, _result = attempt(request, lambda: payment_method_set_default(actor=actor, tenant_id=tenant.pk, payment_method_id=card.pk))
+    ok, _result = attempt(request, lambda: payment_method_set_default(actor=actor, tenant=tenant, payment_method_id=card.pk))
     if ok:
         messages.success(request, _("The card ending in %(last4)s is now the default.") % {"last4": card.last4})
     return redirect("tenants:payment_methods")

@@ -53,8 +53,12 @@ def attempt(request: HttpRequest, action: Callable[[], Any]) -> tuple[bool, Any]
     """
     try:
         return True, action()
-    except NotFound:
-        raise
+    except NotFound as exc:
+        # An object out of reach is the 404 page; a missing relation (no such license) is a refusal.
+        if exc.code == "not_found":
+            raise
+        messages.error(request, error_message(exc))
+        return False, exc
     except ProrataError as exc:
         messages.error(request, error_message(exc))
         return False, exc

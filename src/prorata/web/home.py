@@ -11,12 +11,12 @@ from .actors import may_open
 
 
 def home_context(request: HttpRequest) -> dict[str, Any]:
-    from prorata.licenses.selectors import licenses_of_user
+    from prorata.licenses.selectors import licenses_for_user
 
     actor = actor_of(request)
     tenant = request.tenant  # type: ignore[attr-defined]
     context: dict[str, Any] = {
-        "my_licenses": licenses_of_user(actor=actor, tenant=tenant, user_id=request.user.pk),
+        "my_licenses": licenses_for_user(actor=actor, tenant_id=tenant.pk, user_id=request.user.pk),
         "sees_billing": may_open(request.user, "billing"),
         "sees_users": may_open(request.user, "users"),
     }

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -14,5 +14,4 @@ urlpatterns = [
     path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("language/", views.language, name="language"),
     path("help/cancel-subscription/", views.help_cancel, name="help_cancel"),
-    re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
 ]

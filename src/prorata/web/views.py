@@ -1,14 +1,10 @@
-"""The shell: home, sign-in and sign-out, password reset, language, help, static files."""
+"""The shell: home, sign-in and sign-out, password reset, language, help."""
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.staticfiles import finders
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -81,7 +77,7 @@ def language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         from prorata.tenants.services import user_set_language
 
-        user_set_language(actor=actor_of(request), user_id=request.user.pk, language=chosen)
+        user_set_language(actor=actor_of(request), user=request.user, language=chosen)
     code = django_language(chosen)
     translation.activate(code)
     response = HttpResponseRedirect(target)
@@ -97,17 +93,3 @@ def language(request: HttpRequest) -> HttpResponse:
 def help_cancel(request: HttpRequest) -> HttpResponse:
     """Prorata's own help page, "Canceling your subscription?" (SPEC R7), open to everyone."""
     return render(request, "web/help_cancel.html")
-
-
-def static_file(request: HttpRequest, path: str) -> HttpResponse:
-    """The project's own static files, found the way `collectstatic` finds them, so that an
-    install serves its CSS and scripts without a separate web server or a CDN."""
-    if ".." in Path(path).parts:
-        raise Http404
-    found = finders.find(path)
-    if not found or not Path(found).is_file():
-        raise Http404
-    content_type, _encoding = mimetypes.guess_type(found)
-    response = FileResponse(open(found, "rb"), content_type=content_type or "application/octet-stream")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
