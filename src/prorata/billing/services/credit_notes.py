@@ -25,7 +25,7 @@ def credit_note_create(*, actor: Actor, subscription: Subscription, invoice: Inv
     transaction.
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-        raise InvalidInput("invalid_amount", field="amount", value=amount)
+        raise InvalidInput("invalid_credit_amount", field="amount", value=amount)
     if reason not in CreditNoteReason.values:
         raise InvalidInput("invalid_request", details={"reason": reason})
     from .settlement import credit_note_settle

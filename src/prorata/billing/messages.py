@@ -1,0 +1,15 @@
+"""Billing's error codes and their messages (English source; zh-Hans in locale/)."""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "licenses_in_use": _(
+        "%(assigned)s licenses are assigned to users, so the subscription cannot have fewer than that. "
+        "Remove licenses from users first."
+    ),
+    "cannot_reactivate": _("Only an expired or disabled subscription can be reactivated; this one is %(status)s."),
+    "subscription_not_changeable": _("The number of licenses cannot be changed while the subscription is %(status)s."),
+    "subscription_past_due": _("The last payment failed. Update your payment method before buying more licenses."),
+    "invalid_credit_amount": _("A credit must be a whole, non-negative number of minor units."),
+    "invalid_as_of": _("“%(value)s” is not a valid time. Use RFC 3339, for example 2026-01-31T00:00:00Z."),
+}

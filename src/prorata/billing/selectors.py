@@ -1,0 +1,91 @@
+"""Reads of invoices, credit notes, refunds and payments, always scoped by the actor's tenant."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from prorata.core.actor import Actor
+from prorata.core.errors import NotFound
+from prorata.pagination import paginate
+from prorata.tenants.models import Tenant
+
+from .models import CreditNote, Invoice, Payment, Refund
+
+
+def _scoped(qs: QuerySet, actor: Actor, tenant_id: str | None) -> QuerySet:
+    if not (actor.is_staff or actor.kind == "system"):
+        if actor.tenant_id is None:
+            return qs.none()
+        if tenant_id is not None and tenant_id != actor.tenant_id:
+            raise NotFound("not_found", object="tenant", id=tenant_id)
+        qs = qs.filter(tenant_id=actor.tenant_id)
+    if tenant_id is not None:
+        qs = qs.filter(tenant_id=tenant_id)
+    return qs
+
+
+def _tenant_id(tenant: Tenant | str | None) -> str | None:
+    if tenant is None or isinstance(tenant, str):
+        return tenant
+    return tenant.pk
+
+
+def invoices_for(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None) -> QuerySet[Invoice]:
+    qs = _scoped(Invoice.objects.all(), actor, _tenant_id(tenant))
+    if subscription_id:
+        qs = qs.filter(subscription_id=subscription_id)
+    return qs.prefetch_related("lines")
+
+
+def invoices_page(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None,
+                  limit: int | None = None, starting_after: str | None = None) -> tuple[list[Invoice], bool]:
+    return paginate(invoices_for(actor=actor, tenant=tenant, subscription_id=subscription_id), limit, starting_after)
+
+
+def invoices_list(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None) -> list[Invoice]:
+    """Every invoice visible to the actor (of `tenant` if given), oldest first."""
+    return list(invoices_for(actor=actor, tenant=tenant, subscription_id=subscription_id).order_by("id"))
+
+
+def invoice_get(*, actor: Actor, invoice_id: str, tenant: Tenant | str | None = None) -> Invoice:
+    invoice = _scoped(Invoice.objects.all(), actor, _tenant_id(tenant)).prefetch_related("lines").filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound("not_found", object="invoice", id=invoice_id)
+    return invoice
+
+
+def credit_notes_for(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None) -> QuerySet[CreditNote]:
+    qs = _scoped(CreditNote.objects.all(), actor, _tenant_id(tenant))
+    if subscription_id:
+        qs = qs.filter(subscription_id=subscription_id)
+    return qs
+
+
+def credit_notes_page(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None,
+                      limit: int | None = None, starting_after: str | None = None) -> tuple[list[CreditNote], bool]:
+    return paginate(credit_notes_for(actor=actor, tenant=tenant, subscription_id=subscription_id), limit, starting_after)
+
+
+def credit_notes_list(*, actor: Actor, tenant: Tenant | str | None = None, subscription_id: str | None = None) -> list[CreditNote]:
+    """Every credit note visible to the actor (of `tenant` if given), oldest first."""
+    return list(credit_notes_for(actor=actor, tenant=tenant, subscription_id=subscription_id).order_by("id"))
+
+
+def refunds_for(*, actor: Actor, tenant: Tenant | str | None = None) -> QuerySet[Refund]:
+    return _scoped(Refund.objects.all(), actor, _tenant_id(tenant))
+
+
+def refunds_page(*, actor: Actor, tenant: Tenant | str | None = None, limit: int | None = None,
+                 starting_after: str | None = None) -> tuple[list[Refund], bool]:
+    return paginate(refunds_for(actor=actor, tenant=tenant), limit, starting_after)
+
+
+def refunds_list(*, actor: Actor, tenant: Tenant | str | None = None) -> list[Refund]:
+    return list(refunds_for(actor=actor, tenant=tenant).order_by("id"))
+
+
+def payments_list(*, actor: Actor, tenant: Tenant | str | None = None, invoice_id: str | None = None) -> list[Payment]:
+    qs = _scoped(Payment.objects.all(), actor, _tenant_id(tenant))
+    if invoice_id:
+        qs = qs.filter(invoice_id=invoice_id)
+    return list(qs.order_by("id"))
