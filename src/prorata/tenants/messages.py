@@ -1,0 +1,37 @@
+"""Error codes of tenants, users, API keys, payment methods (the sandbox gateway), test clocks and
+list pagination, with their messages."""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    # Tenants and users
+    "invalid_tenant_name": _("The name must be 1 to %(max)s characters."),
+    "invalid_display_name": _("The display name must be 1 to %(max)s characters."),
+    "invalid_country": _("“%(value)s” is not an ISO 3166 two-letter country code."),
+    "invalid_language": _("The language must be “en” or “zh-Hans”."),
+    "invalid_timezone": _("“%(value)s” is not an IANA time zone name (for example “Asia/Shanghai”)."),
+    "invalid_role": _("The role must be “global_admin”, “billing_admin” or “user”."),
+    "invalid_email": _("“%(value)s” is not a valid email address."),
+    "email_taken": _("A user with the email address %(email)s already exists."),
+    "invalid_password": _("This password cannot be used. %(reason)s"),
+    "cannot_remove_self": _("You cannot remove yourself. Ask another global admin."),
+    "last_global_admin": _("This is the organisation's last global admin. Make another user a global admin first."),
+    # API keys
+    "invalid_api_key_kind": _("An API key is an “operator” key without a tenant, or a “tenant” key with one."),
+    "invalid_key_name": _("The key name must be 1 to %(max)s characters."),
+    # Test clocks
+    "invalid_time": _("“%(field)s” must be an RFC 3339 time with a time zone, for example 2026-01-31T00:00:00Z."),
+    "invalid_clock_name": _("The clock name must be 1 to %(max)s characters."),
+    "clock_cannot_go_backwards": _(
+        "A test clock only moves forward: it is at %(frozen_time)s and cannot go back to %(requested)s."
+    ),
+    # Payment methods (sandbox gateway)
+    "invalid_card_number": _("The card number is not valid."),
+    "invalid_expiry": _("The card's expiry month or year is not valid."),
+    "invalid_cvc": _("The card's security code (CVC) must be 3 or 4 digits."),
+    "card_declined": _("The card was declined. Try another card."),
+    "card_expired": _("The card has expired. Try another card."),
+    "payment_method_required": _("Add a payment method first: there is no default card to charge."),
+    # Lists
+    "invalid_limit": _("The limit must be a whole number from 1 to %(max)s."),
+}

@@ -1,0 +1,101 @@
+"""API input and output of tenants, users, payment methods and test clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field, StrictInt
+
+from prorata.schemas import StrictIn
+
+RFC3339 = {"format": "date-time"}
+
+
+class TestClockIn(StrictIn):
+    __test__ = False
+    # A string parsed by the route, so that a bad time is `invalid_time`, not a generic error.
+    frozen_time: str = Field(description="RFC 3339 time with a zone.", json_schema_extra=RFC3339)
+    name: str = ""
+
+
+class TestClockAdvanceIn(StrictIn):
+    __test__ = False
+    frozen_time: str = Field(description="The new time; not before the clock's.", json_schema_extra=RFC3339)
+
+
+class TestClockOut(Schema):
+    __test__ = False
+    id: str
+    name: str
+    frozen_time: datetime
+    created_at: datetime
+
+
+class TenantIn(StrictIn):
+    name: str
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. `US`, `CN`.")
+    language: str = Field(description="`en` or `zh-Hans`.")
+    currency: str = Field(description="ISO 4217, e.g. `USD`.")
+    timezone: str = Field(description="IANA time zone, e.g. `Asia/Shanghai`.")
+    test_clock: str | None = Field(default=None, description="A test clock's id: the tenant lives at its time.")
+
+
+class TenantOut(Schema):
+    id: str
+    name: str
+    country: str
+    language: str
+    currency: str
+    timezone: str
+    test_clock: str | None
+    credit_balance: int = Field(description="Account credit in minor units of `currency`.")
+    created_at: datetime
+
+
+class TenantPage(Schema):
+    data: list[TenantOut]
+    has_more: bool
+
+
+class UserIn(StrictIn):
+    email: str
+    display_name: str
+    role: str = Field(description="`global_admin`, `billing_admin` or `user`.")
+    password: str | None = Field(default=None, description="Optional; without one the user cannot sign in yet.")
+
+
+class UserOut(Schema):
+    id: str
+    tenant: str
+    email: str
+    display_name: str
+    role: str
+    language: str
+    created_at: datetime | None
+
+
+class UserPage(Schema):
+    data: list[UserOut]
+    has_more: bool
+
+
+class PaymentMethodIn(StrictIn):
+    card_number: str = Field(description="Sandbox: 4242424242424242 works, 4000000000000002 is declined.")
+    exp_month: StrictInt
+    exp_year: StrictInt
+    cvc: str
+
+
+class PaymentMethodOut(Schema):
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    is_default: bool
+
+
+class PaymentMethodPage(Schema):
+    data: list[PaymentMethodOut]
+    has_more: bool

@@ -1,0 +1,160 @@
+"""A tenant's people: add, remove (which frees their licenses), password, language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from prorata.audit.services import audit_record
+from prorata.core.actor import Actor
+from prorata.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from ..domain import validation as v
+from ..models import Role, Tenant, User
+from ..selectors import now_for
+from .access import USER_ADMINS, require_tenant_role
+
+
+def _clean_email(value: Any) -> str:
+    email = (value.strip().lower() if isinstance(value, str) else "")
+    try:
+        if not email or len(email) > v.EMAIL_MAX or "\x00" in email:
+            raise DjangoValidationError("invalid")
+        validate_email(email)
+    except DjangoValidationError:
+        raise InvalidInput("invalid_email", details={"field": "email"}, value=value) from None
+    return email
+
+
+def _clean_password(password: Any, user: User | None = None) -> str:
+    if not isinstance(password, str) or "\x00" in password or len(password) > v.PASSWORD_MAX:
+        raise InvalidInput("invalid_password", details={"field": "password"}, reason="")
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        reasons = [str(m) for m in exc.messages]
+        raise InvalidInput("invalid_password", details={"field": "password", "reasons": reasons},
+                           reason=" ".join(reasons)) from None
+    return password
+
+
+def _email_taken(email: str) -> Conflict:
+    return Conflict("email_taken", details={"field": "email"}, email=email)
+
+
+def user_create(
+    *, actor: Actor, tenant: Tenant, email: str, display_name: str, role: str, password: str | None = None
+) -> User:
+    """A member of `tenant`. Without a password the user cannot sign in until one is set."""
+    require_tenant_role(actor, tenant, USER_ADMINS)
+    email = _clean_email(email)
+    display_name = v.clean_name(display_name, "display_name", "invalid_display_name")
+    role = v.clean_role(role)
+    if password is not None:
+        _clean_password(password)
+    with transaction.atomic():
+        now = now_for(tenant)
+        if User.objects.filter(email__iexact=email).exists():
+            raise _email_taken(email)
+        user = User(tenant=tenant, email=email, display_name=display_name, role=role, created_at=now)
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+        except IntegrityError:
+            raise _email_taken(email) from None
+        audit_record(
+            actor=actor, action="user.created", object_type="user", object_id=user.pk, tenant_id=tenant.pk, at=now,
+            after={"email": email, "display_name": display_name, "role": role},
+        )
+    return user
+
+
+def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
+    """Delete the user and free every license they hold, each freeing audited as `license.removed`."""
+    from prorata.licenses.models import License
+    from prorata.subscriptions.models import Subscription
+
+    require_tenant_role(actor, tenant, USER_ADMINS)
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update().filter(tenant_id=tenant.pk, pk=user_id, role__in=v.TENANT_ROLES).first()
+            if isinstance(user_id, str) else None
+        )
+        if user is None:
+            raise NotFound("not_found", object="user", id=user_id)
+        if actor.kind == "user" and actor.id == user.pk:
+            raise Conflict("cannot_remove_self")
+        if user.role == Role.GLOBAL_ADMIN and not (
+            User.objects.filter(tenant_id=tenant.pk, role=Role.GLOBAL_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+        ):
+            raise Conflict("last_global_admin")
+        now = now_for(tenant)
+        # Lock the subscriptions whose seats are freed, in id order (the order every service
+        # locks them in), so that no license count changes under a concurrent assignment.
+        subscription_ids = list(
+            License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).values_list("subscription_id", flat=True)
+        )
+        list(Subscription.objects.select_for_update().filter(pk__in=subscription_ids).order_by("id").values_list("id", flat=True))
+        for lic in License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).order_by("id"):
+            audit_record(
+                actor=actor, action="license.removed", object_type="license", object_id=lic.pk, tenant_id=tenant.pk,
+                at=now, before={"subscription": lic.subscription_id, "user": user.pk}, after=None,
+            )
+            lic.delete()
+        before = {"email": user.email, "display_name": user.display_name, "role": user.role}
+        user_pk = user.pk
+        user.delete()
+        audit_record(
+            actor=actor, action="user.removed", object_type="user", object_id=user_pk, tenant_id=tenant.pk,
+            at=now, before=before, after=None,
+        )
+
+
+def _may_edit_user(actor: Actor, user: User) -> None:
+    """The user themself, a global admin of their tenant, or the vendor."""
+    if actor.kind == "user" and actor.id == user.pk:
+        return
+    if user.tenant_id is None:
+        if not (actor.is_operator or actor.kind == "system"):
+            raise Forbidden("forbidden")
+        return
+    tenant = Tenant.objects.get(pk=user.tenant_id)
+    require_tenant_role(actor, tenant, USER_ADMINS)
+
+
+def user_set_password(*, actor: Actor, user: User, password: str) -> None:
+    _may_edit_user(actor, user)
+    _clean_password(password, user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        audit_record(
+            actor=actor, action="user.password_changed", object_type="user", object_id=locked.pk,
+            tenant_id=locked.tenant_id, at=now_for(locked.tenant),
+        )
+    user.password = locked.password
+
+
+def user_set_language(*, actor: Actor, user: User, language: str) -> User:
+    """The user's own language; "" follows the tenant's."""
+    _may_edit_user(actor, user)
+    language = v.clean_language(language, allow_blank=True)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+        before = locked.language
+        if before != language:
+            locked.language = language
+            locked.save(update_fields=["language"])
+            audit_record(
+                actor=actor, action="user.updated", object_type="user", object_id=locked.pk,
+                tenant_id=locked.tenant_id, at=now_for(locked.tenant),
+                before={"language": before}, after={"language": language},
+            )
+    user.language = language
+    return user
