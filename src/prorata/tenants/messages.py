@@ -15,7 +15,7 @@ MESSAGES = {
     "email_taken": _("A user with the email address %(email)s already exists."),
     "invalid_password": _("This password cannot be used. %(reason)s"),
     "cannot_remove_self": _("You cannot remove yourself. Ask another global admin."),
-    "last_global_admin": _("This is the organisation's last global admin. Make another user a global admin first."),
+    "last_global_admin": _("This is the organization's last global admin. Make another user a global admin first."),
     # API keys
     "invalid_api_key_kind": _("An API key is an “operator” key without a tenant, or a “tenant” key with one."),
     "invalid_key_name": _("The key name must be 1 to %(max)s characters."),
