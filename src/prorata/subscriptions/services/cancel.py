@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
@@ -105,7 +105,7 @@ def subscription_cancel(
     - trial with a payment method: stays a trial with recurring billing off, so at its end it
       expires instead of converting; nothing is charged and nothing is credited.
     """
-    from prorata.billing.services import credit_note_create
+    from prorata.billing.services import credit_note_create, next_action_at_for
 
     reason, feedback = _validate(reason, feedback)
     with transaction.atomic():
@@ -125,12 +125,13 @@ def subscription_cancel(
         else:
             subscription_transition(actor=actor, subscription=sub, event=Event.CANCELLED, at=now)
             sub.recurring_billing = False
-            sub.next_action_at = now + timedelta(days=sub.plan.disabled_days)
         sub.canceled_at = now
         sub.canceled_by = actor.ref
         sub.cancel_reason = reason
         sub.cancel_feedback = feedback
         sub.cancel_assisted = assisted
+        # Trial: its end (it expires then). Disabled: canceled_at + disabled_days (deletion).
+        sub.next_action_at = next_action_at_for(sub)
         sub.save()
 
         amount = decision.refund_preview.amount if decision.refund_preview else 0

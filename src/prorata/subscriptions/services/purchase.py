@@ -77,6 +77,7 @@ def _start_trial(*, tenant, plan: Plan, quantity: int, now, actor: Actor) -> Sub
     StatusChange.objects.create(
         tenant=tenant, subscription=sub, from_status="", to_status=TRIALING, event="created", at=now, actor=actor.ref
     )
+    _schedule(sub)
     return sub
 
 
@@ -99,4 +100,12 @@ def _start_paid(*, tenant, plan: Plan, quantity: int, now, actor: Actor) -> Subs
     if payment is not None and payment.status != "succeeded":
         # Raising rolls back the subscription, its invoice and the failed attempt alike.
         raise PaymentFailed(payment.failure_code or "card_declined", details={"plan": plan.pk})
+    _schedule(sub)
     return sub
+
+
+def _schedule(sub: Subscription) -> None:
+    from prorata.billing.services import next_action_at_for
+
+    sub.next_action_at = next_action_at_for(sub)
+    sub.save(update_fields=["next_action_at"])

@@ -33,8 +33,11 @@ def subscription_set_recurring_billing(*, actor: Actor, subscription_id: str, en
             return sub
         now = now_for(sub.tenant)
         before = snapshot(sub)
+        from prorata.billing.services import next_action_at_for
+
         sub.recurring_billing = enabled
-        sub.save(update_fields=["recurring_billing"])
+        sub.next_action_at = next_action_at_for(sub)
+        sub.save(update_fields=["recurring_billing", "next_action_at"])
         audit_record(
             actor=actor, action="subscription.updated", object_type="subscription", object_id=sub.pk,
             tenant_id=sub.tenant_id, at=now, before=before, after=snapshot(sub),
