@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/prorata
 PYTEST_ARGS ?=
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install run test test-sqlite test-postgres lint messages clean
 
@@ -20,11 +21,16 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/prorata run
 
-test: install
+test: install $(AXE)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests bench
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# axe-core for the browser tests' accessibility check, from the npm registry (pinned by the lock).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
 
 test-sqlite:
 	@echo "== suite on SQLite"
