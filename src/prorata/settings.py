@@ -144,9 +144,17 @@ TASKS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prorata@localhost")
 
-# Installs behind a TLS-terminating proxy set PRORATA_SECURE=1.
+# Production sets PRORATA_SECURE=1: HTTPS only, and SECRET_KEY must come from the environment.
+# Behind a TLS-terminating proxy (the usual install) the proxy's X-Forwarded-Proto tells whether
+# the client used HTTPS; with TLS ending at the server itself, PRORATA_TLS_PROXY=0 stops trusting
+# that header (a client could otherwise set it).
 if os.environ.get("PRORATA_SECURE") == "1":
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not os.environ.get("SECRET_KEY"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("PRORATA_SECURE=1 needs SECRET_KEY in the environment.")
+    if os.environ.get("PRORATA_TLS_PROXY", "1") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
