@@ -111,6 +111,9 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}.get(exc.status_code, "invalid_request")
+    # django-ninja reports a body that does not parse as JSON with a bare HttpError(400).
+    if exc.status_code == 400 and _bad_json(request):
+        code = "invalid_json"
     return error_response(request, exc.status_code, code)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from prorata.api import actor_of
 from prorata.pagination import page
@@ -38,9 +38,9 @@ def plan_out(plan: Plan) -> dict[str, Any]:
     "/products", response={201: ProductOut, **errors(400, 403, 409)},
     operation_id="product_create", summary="Create a product (operator)",
 )
-def create_product(request: HttpRequest, body: ProductIn) -> tuple[int, dict[str, Any]]:
+def create_product(request: HttpRequest, body: ProductIn) -> Status[dict[str, Any]]:
     product = services.product_create(actor=actor_of(request), code=body.code, name=body.name, names=body.names)
-    return 201, product_out(product)
+    return Status(201, product_out(product))
 
 
 @router.get(
@@ -64,13 +64,13 @@ def get_product(request: HttpRequest, product_id: str) -> dict[str, Any]:
     "/plans", response={201: PlanOut, **errors(400, 403, 404, 409)},
     operation_id="plan_create", summary="Create a plan: a price and policy for a product (operator)",
 )
-def create_plan(request: HttpRequest, body: PlanIn) -> tuple[int, dict[str, Any]]:
+def create_plan(request: HttpRequest, body: PlanIn) -> Status[dict[str, Any]]:
     plan = services.plan_create(
         actor=actor_of(request), product_id=body.product, code=body.code, name=body.name,
         currency=body.currency, unit_amount=body.unit_amount, interval=body.interval,
         trial_days=body.trial_days, policy=body.policy,
     )
-    return 201, plan_out(plan)
+    return Status(201, plan_out(plan))
 
 
 @router.get(

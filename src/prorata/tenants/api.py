@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from prorata.api import actor_of
 from prorata.core.errors import InvalidInput
@@ -75,9 +75,9 @@ def payment_method_out(pm: PaymentMethod) -> dict[str, Any]:
     "/test_clocks", response={201: TestClockOut, **errors(400, 403)}, tags=["test clocks"],
     operation_id="test_clock_create", summary="Create a test clock (operator)",
 )
-def create_test_clock(request: HttpRequest, body: TestClockIn) -> tuple[int, dict[str, Any]]:
+def create_test_clock(request: HttpRequest, body: TestClockIn) -> Status[dict[str, Any]]:
     clock = services.test_clock_create(actor=actor_of(request), frozen_time=parse_time(body.frozen_time), name=body.name)
-    return 201, clock_out(clock)
+    return Status(201, clock_out(clock))
 
 
 @router.get(
@@ -104,12 +104,12 @@ def advance_test_clock(request: HttpRequest, clock_id: str, body: TestClockAdvan
     "/tenants", response={201: TenantOut, **errors(400, 403, 404)},
     operation_id="tenant_create", summary="Create a tenant (operator)",
 )
-def create_tenant(request: HttpRequest, body: TenantIn) -> tuple[int, dict[str, Any]]:
+def create_tenant(request: HttpRequest, body: TenantIn) -> Status[dict[str, Any]]:
     tenant = services.tenant_create(
         actor=actor_of(request), name=body.name, country=body.country, language=body.language,
         currency=body.currency, timezone=body.timezone, test_clock_id=body.test_clock,
     )
-    return 201, tenant_out(tenant)
+    return Status(201, tenant_out(tenant))
 
 
 @router.get(
@@ -136,14 +136,14 @@ def get_tenant(request: HttpRequest, tenant_id: str) -> dict[str, Any]:
     "/tenants/{tenant_id}/users", response={201: UserOut, **errors(400, 403, 404, 409)}, tags=["users"],
     operation_id="user_create", summary="Add a user to a tenant",
 )
-def create_user(request: HttpRequest, tenant_id: str, body: UserIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, tenant_id: str, body: UserIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
     user = services.user_create(
         actor=actor, tenant=tenant, email=body.email, display_name=body.display_name, role=body.role,
         password=body.password,
     )
-    return 201, user_out(user)
+    return Status(201, user_out(user))
 
 
 @router.get(
@@ -173,11 +173,11 @@ def get_user(request: HttpRequest, tenant_id: str, user_id: str) -> dict[str, An
     "/tenants/{tenant_id}/users/{user_id}", response={204: None, **errors(403, 404, 409)}, tags=["users"],
     operation_id="user_remove", summary="Remove a user; their licenses are freed",
 )
-def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> tuple[int, None]:
+def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> Status[None]:
     actor = actor_of(request)
     tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
     services.user_remove(actor=actor, tenant=tenant, user_id=user_id)
-    return 204, None
+    return Status(204, None)
 
 
 # Payment methods
@@ -188,14 +188,14 @@ def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> tuple[int
     tags=["payment methods"], operation_id="payment_method_add",
     summary="Add a card (sandbox gateway); the first card becomes the default",
 )
-def add_payment_method(request: HttpRequest, tenant_id: str, body: PaymentMethodIn) -> tuple[int, dict[str, Any]]:
+def add_payment_method(request: HttpRequest, tenant_id: str, body: PaymentMethodIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
     pm = services.payment_method_add(
         actor=actor, tenant=tenant, card_number=body.card_number, exp_month=body.exp_month,
         exp_year=body.exp_year, cvc=body.cvc,
     )
-    return 201, payment_method_out(pm)
+    return Status(201, payment_method_out(pm))
 
 
 @router.get(
@@ -214,11 +214,11 @@ def list_payment_methods(request: HttpRequest, tenant_id: str) -> dict[str, Any]
     tags=["payment methods"], operation_id="payment_method_remove",
     summary="Remove a card; if it was the default, the oldest other card becomes the default",
 )
-def remove_payment_method(request: HttpRequest, tenant_id: str, pm_id: str) -> tuple[int, None]:
+def remove_payment_method(request: HttpRequest, tenant_id: str, pm_id: str) -> Status[None]:
     actor = actor_of(request)
     tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
     services.payment_method_remove(actor=actor, tenant=tenant, payment_method_id=pm_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
