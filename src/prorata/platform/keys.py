@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from prorata.tenants.models import ApiKey
 
 _ATTR = "prorata_api_key"
-_MISSING = object()
 
 
 def bearer_secret(request: HttpRequest) -> str | None:
@@ -18,20 +17,21 @@ def bearer_secret(request: HttpRequest) -> str | None:
     return secret.strip()
 
 
-def api_key_for(request: HttpRequest) -> ApiKey | None:
-    """The live (not revoked) API key named by `Authorization: Bearer`, or None."""
-    cached = getattr(request, _ATTR, _MISSING)
-    if cached is not _MISSING:
-        return cached  # type: ignore[return-value]
+def api_key_for(request: HttpRequest, secret: str | None = None) -> ApiKey | None:
+    """The live (not revoked) API key named by `secret` (default: `Authorization: Bearer`), or None."""
     from prorata.tenants.keys import hash_secret
 
-    secret = bearer_secret(request)
-    key = None
-    if secret is not None:
-        key = (
-            ApiKey.objects.select_related("tenant")
-            .filter(secret_hash=hash_secret(secret), revoked_at__isnull=True)
-            .first()
-        )
-    setattr(request, _ATTR, key)
+    if secret is None:
+        secret = bearer_secret(request)
+    if secret is None:
+        return None
+    cached = getattr(request, _ATTR, None)
+    if cached is not None and cached[0] == secret:
+        return cached[1]  # type: ignore[no-any-return]
+    key = (
+        ApiKey.objects.select_related("tenant")
+        .filter(secret_hash=hash_secret(secret), revoked_at__isnull=True)
+        .first()
+    )
+    setattr(request, _ATTR, (secret, key))
     return key
