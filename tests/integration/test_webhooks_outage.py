@@ -233,3 +233,18 @@ def test_concurrent_workers_send_each_delivery_once(receiver):
     assert Counter(h["webhook-id"] for _, h, _ in receiver.requests).most_common(1)[0][1] == 1
     assert len(receiver.requests) == 60
     assert DeliveryAttempt.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_the_sweep_is_queued_once_and_sends_what_is_due(receiver):
+    from prorata.webhooks.tasks import enqueue_sweep, sweep_webhooks
+
+    tenant = make_tenant()
+    _, key = make_api_key(tenant)
+    ApiClient(key).post("/webhook_endpoints", {"url": receiver.url("/s"), "events": ["*"]})
+    emit(tenant, 5, 0)
+    assert enqueue_sweep() is True
+    assert enqueue_sweep() is False  # one waiting sweep is enough
+    assert DBTaskResult.objects.filter(queue_name="webhooks", task_path="prorata.webhooks.tasks.sweep_webhooks").count() == 1
+    assert sweep_webhooks.call() == 1
+    assert len(receiver.requests) == 1

@@ -18,3 +18,17 @@ def deliver_webhooks(delivery_ids: list[str]) -> int:
 def sweep_webhooks(limit: int = 100) -> int:
     """Send every due delivery (retries, and any whose enqueue was lost)."""
     return deliver_due(limit=limit).attempts
+
+
+def enqueue_sweep() -> bool:
+    """Queue a sweep unless one is already waiting; True when one was queued.
+
+    The worker's scheduler calls this every cycle, beside the billing pass.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    path = f"{sweep_webhooks.func.__module__}.{sweep_webhooks.func.__qualname__}"
+    if DBTaskResult.objects.ready().filter(task_path=path).exists():
+        return False
+    sweep_webhooks.enqueue()
+    return True
