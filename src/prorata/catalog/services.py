@@ -32,13 +32,13 @@ def product_create(*, actor: Actor, code: str, name: str, names: dict[str, str] 
     now = system_clock.now()
     with transaction.atomic():
         if Product.objects.filter(code=code).exists():
-            raise Conflict("code_taken", details={"field": "code"}, code=code)
+            raise Conflict("code_taken", details={"field": "code"}, value=code)
         try:
             with transaction.atomic():
                 product = Product.objects.create(code=code, name=name, names=names, created_at=now)
         except IntegrityError:
             # A concurrent create took the code between the check and the insert.
-            raise Conflict("code_taken", details={"field": "code"}, code=code) from None
+            raise Conflict("code_taken", details={"field": "code"}, value=code) from None
         audit_record(
             actor=actor, action="product.created", object_type="product", object_id=product.pk,
             tenant_id=None, at=now, after={"code": code, "name": name, "names": names},
@@ -73,7 +73,7 @@ def plan_create(
         if product is None:
             raise NotFound("not_found", details={"field": "product"}, object="product", id=product_id)
         if Plan.objects.filter(code=code).exists():
-            raise Conflict("code_taken", details={"field": "code"}, code=code)
+            raise Conflict("code_taken", details={"field": "code"}, value=code)
         try:
             with transaction.atomic():
                 plan = Plan.objects.create(
@@ -81,7 +81,7 @@ def plan_create(
                     interval=interval, trial_days=trial, created_at=now, **clean_policy,
                 )
         except IntegrityError:
-            raise Conflict("code_taken", details={"field": "code"}, code=code) from None
+            raise Conflict("code_taken", details={"field": "code"}, value=code) from None
         audit_record(
             actor=actor, action="plan.created", object_type="plan", object_id=plan.pk, tenant_id=None, at=now,
             after={
