@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from factories import make_card, make_clock, make_plan, make_tenant
 from prorata.billing.engine import advance_clock
 from prorata.billing.models import CreditNote, Invoice, Refund
 from prorata.core.actor import Actor
 from prorata.subscriptions.models import StatusChange, Subscription
 from prorata.tenants.models import TestClock
-from factories import make_card, make_clock, make_plan, make_tenant
 
 OPERATOR = Actor(kind="api_key", id="key_test", label="test operator", is_operator=True, role="operator")
 

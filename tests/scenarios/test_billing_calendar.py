@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from billing_scenario_helpers import (
+    advance,
+    buy,
+    lines_of,
+    make_plan,
+    period_invoices,
+    tenant_on_clock,
+)
 
-from prorata.core.errors import Conflict
 from factories import utc
-
-from billing_scenario_helpers import advance, buy, lines_of, make_plan, period_invoices, tenant_on_clock
+from prorata.core.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 

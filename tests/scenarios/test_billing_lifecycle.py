@@ -15,8 +15,8 @@ from billing_scenario_helpers import (
     statuses,
     tenant_on_clock,
 )
-from factories import make_card, utc
 
+from factories import make_card, utc
 from prorata.billing.models import CreditApplication, Invoice, Payment
 from prorata.subscriptions.services import subscription_cancel
 from prorata.tenants.models import PaymentMethod

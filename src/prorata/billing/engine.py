@@ -124,6 +124,7 @@ def _subscription_batch(tenants: TenantFilter, bound: datetime, batch_size: int,
         )
         if not subs:
             return 0
+        claimed = len(subs)
         subs = bulk.renew_simple(subs, actor=actor, result=result)
         crediting = _tenants_with_credit_at({s.tenant_id for s in subs}, bound) if subs else set()
         for sub in subs:
@@ -147,7 +148,7 @@ def _subscription_batch(tenants: TenantFilter, bound: datetime, batch_size: int,
             result.subscriptions += 1
             if work.kind == RENEW:
                 result.renewals += 1
-        return len(subs)
+        return claimed
 
 
 def _credit_note_batch(tenants: TenantFilter, bound: datetime, batch_size: int, actor: Actor, result: PassResult, skip: set[str]) -> int:
