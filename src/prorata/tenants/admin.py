@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+
+from prorata.web.backoffice import ReadOnlyAdmin, ServiceAdmin
+
+from .models import ApiKey, PaymentMethod, Tenant, TestClock, User
+from .services import apikey_create, tenant_create, test_clock_advance, test_clock_create
+
+
+@admin.register(Tenant)
+class TenantAdmin(ServiceAdmin):
+    list_display = ("name", "id", "country", "language", "currency", "timezone", "test_clock", "credit_balance")
+    list_filter = ("language", "currency", "country")
+    search_fields = ("name", "id")
+    fields = ("name", "country", "language", "currency", "timezone", "test_clock")
+
+    def create(self, request, data, actor):
+        clock = data.get("test_clock")
+        return tenant_create(
+            actor=actor, name=data["name"], country=data["country"], language=data["language"],
+            currency=data["currency"], timezone=data["timezone"], test_clock_id=clock.pk if clock else None,
+        )
+
+
+@admin.register(TestClock)
+class TestClockAdmin(ServiceAdmin):
+    """Create a clock, or advance it: changing the frozen time advances the clock, which
+    processes every piece of work that falls due for its tenants (backwards is refused)."""
+
+    allow_change = True
+    list_display = ("name", "id", "frozen_time")
+    fields = ("name", "frozen_time")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name",) if obj is not None else ()
+
+    def create(self, request, data, actor):
+        return test_clock_create(actor=actor, frozen_time=data["frozen_time"], name=data.get("name") or "")
+
+    def update(self, request, obj, data, actor):
+        return test_clock_advance(actor=actor, clock_id=obj.pk, to=data["frozen_time"])
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ServiceAdmin):
+    list_display = ("prefix", "kind", "tenant", "name", "created_at", "revoked_at")
+    list_filter = ("kind",)
+    fields = ("kind", "tenant", "name")
+
+    def create(self, request, data, actor):
+        tenant = data.get("tenant")
+        key, secret = apikey_create(actor=actor, kind=data["kind"], tenant_id=tenant.pk if tenant else None, name=data.get("name") or "")
+        messages.warning(request, _("The secret key is shown only now; copy it: %(secret)s") % {"secret": secret})
+        return key
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyAdmin):
+    list_display = ("display_name", "email", "role", "tenant", "is_active")
+    list_filter = ("role",)
+    search_fields = ("email", "display_name")
+    exclude = ("password",)
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(ReadOnlyAdmin):
+    list_display = ("tenant", "brand", "last4", "exp_month", "exp_year", "is_default")
+    exclude = ("gateway_token",)
