@@ -9,6 +9,8 @@ from prorata.core.ids import IdFactory
 
 
 class TestClock(models.Model):
+    __test__ = False  # a table, not a pytest test class, whatever its name says
+
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("clock"), editable=False)
     name = models.CharField(max_length=200, blank=True)
     frozen_time = models.DateTimeField()
