@@ -39,6 +39,14 @@ def test_the_contracts_are_declared() -> None:
     assert {"django", "ninja"} <= set(domain["forbidden_modules"])
 
 
+def test_every_domain_package_is_under_the_purity_contract() -> None:
+    """A new `<app>/domain/` package is pure too: it must be listed in the contract."""
+    packages = {f"prorata.{p.parent.parent.name}.domain" for p in (REPO / "src" / "prorata").glob("*/domain/__init__.py")}
+    contract = next(c for c in _contracts() if c["name"] == "domain rules are pure: no Django")
+    assert packages, "no domain packages found"
+    assert packages <= set(contract["source_modules"]), sorted(packages - set(contract["source_modules"]))
+
+
 def test_the_contracts_are_kept() -> None:
     result = _lint(REPO, REPO / "src")
     assert result.returncode == 0, result.stdout + result.stderr
