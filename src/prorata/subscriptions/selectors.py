@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, QuerySet
 
 from prorata.core.actor import Actor
@@ -11,6 +13,9 @@ from prorata.tenants.models import Tenant
 
 from .domain.cancellation import CancelPolicy, SubscriptionFacts
 from .models import Subscription
+
+if TYPE_CHECKING:
+    from prorata.billing.models import Invoice
 
 
 def visible_subscriptions(actor: Actor) -> QuerySet[Subscription]:
@@ -73,7 +78,7 @@ def cancellation_facts(subscription: Subscription, *, assigned: int, has_payment
     )
 
 
-def period_paid(subscription: Subscription) -> tuple[object | None, int]:
+def period_paid(subscription: Subscription) -> tuple[Invoice | None, int]:
     """The current period's invoice and what it charged for the seats, counting only a paid invoice.
 
     An unpaid (past due) invoice gave nothing to give back, so it credits 0.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -19,6 +20,9 @@ from ..reasons import CANCEL_REASONS
 from ..selectors import cancel_policy_of, cancellation_facts, period_paid, subscription_get
 from .common import snapshot, subscription_lock, subscription_transition
 
+if TYPE_CHECKING:
+    from prorata.billing.models import Invoice
+
 MAX_FEEDBACK = 2000
 
 
@@ -28,7 +32,7 @@ def _assigned(subscription: Subscription) -> int:
     return assigned_count(subscription)
 
 
-def _decide(subscription: Subscription, *, now: datetime, assisted: bool) -> tuple[Decision, object | None]:
+def _decide(subscription: Subscription, *, now: datetime, assisted: bool) -> tuple[Decision, Invoice | None]:
     invoice, paid = period_paid(subscription)
     facts = cancellation_facts(
         subscription,
