@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -63,10 +63,22 @@ def _columns(model: Any, names: Sequence[str]) -> list[str]:
     return [model._meta.get_field(n).column for n in names]
 
 
+def _utc_text(value: datetime) -> str:
+    # What Django's SQLite backend stores for an aware datetime: naive UTC, str() format.
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _same(value: datetime) -> datetime:
+    return value
+
+
+def datetime_adapter() -> Any:
+    """A function turning an aware datetime into what the connection's driver takes."""
+    return _same if connection.vendor == "postgresql" else _utc_text
+
+
 def _dt(value: datetime) -> Any:
-    if connection.vendor == "postgresql":
-        return value
-    return connection.ops.adapt_datetimefield_value(value)
+    return datetime_adapter()(value)
 
 
 def write_rows(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -254,6 +266,7 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
         for action, obj_type, obj_id, b, a in events:
             audits.append((tenant.pk, action, obj_type, obj_id, b, a, start))
 
+    _dt = datetime_adapter()  # noqa: N806 - one lookup per batch, not per value
     ids = _next_audit_ids(len(audits))
     recorded = _dt(system_clock.now())
     audit_rows = [
