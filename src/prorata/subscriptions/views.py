@@ -100,7 +100,10 @@ def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpRespo
         "explanation": decision_message(decision),
         "form": form,
     }
-    return render(request, "subscriptions/cancel.html", context, status=200 if request.method == "GET" or not form.errors else 400)
+    status = 200
+    if request.method == "POST":
+        status = 400 if form.errors else 409
+    return render(request, "subscriptions/cancel.html", context, status=status)
 
 
 @area("billing")
