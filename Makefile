@@ -23,7 +23,7 @@ run: install
 
 test: install $(AXE)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -48,7 +48,7 @@ test-postgres:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/lint-imports
 
 # Update every app's catalogue from the sources; fill the new msgstr entries, then `make install`.
