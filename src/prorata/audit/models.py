@@ -20,3 +20,6 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "id"]), models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
