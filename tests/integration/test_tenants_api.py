@@ -300,5 +300,5 @@ def test_openapi_describes_tenant_operations(operator: ApiClient) -> None:
     paths = operator.get("/openapi.json").json()["paths"]
     remove = paths["/api/v1/tenants/{tenant_id}/users/{user_id}"]["delete"]
     assert remove["operationId"] == "user_remove"
-    assert set(remove["responses"]) == {"204", "401", "403", "404", "409"}
+    assert {"204", "401", "403", "404", "409"} <= set(remove["responses"])
     assert paths["/api/v1/tenants"]["post"]["operationId"] == "tenant_create"

@@ -146,7 +146,7 @@ def user_set_language(*, actor: Actor, user: User, language: str) -> User:
     _may_edit_user(actor, user)
     language = v.clean_language(language, allow_blank=True)
     with transaction.atomic():
-        locked = User.objects.select_for_update().select_related("tenant").get(pk=user.pk)
+        locked = User.objects.select_for_update().get(pk=user.pk)
         before = locked.language
         if before != language:
             locked.language = language
