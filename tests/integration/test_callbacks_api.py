@@ -149,3 +149,17 @@ def test_messages_in_chinese() -> None:
     sub_id = buy(w)["id"]
     r = _ask(w, sub_id, "123")
     assert error_of(r)["message"].startswith("“123”不是我们可以拨打的电话号码")
+
+
+def test_the_console_queue_is_oldest_first_in_business_time() -> None:
+    from prorata.support.selectors import callback_requests_queue
+
+    late = make_world(T0 + timedelta(days=2))
+    early = make_world(T0)
+    late_cb = _ask(late, buy(late)["id"]).json()["id"]  # created first, but later in business time
+    early_cb = _ask(early, buy(early)["id"]).json()["id"]
+    staff = Actor(kind="user", id="user_x", is_support=True, role="support_engineer")
+    assert [c.pk for c in callback_requests_queue(actor=staff)] == [early_cb, late_cb]
+    assert [c.pk for c in callback_requests_queue(actor=staff, status="resolved")] == []
+    tenant_admin = Actor(kind="api_key", id="k", tenant_id=late.tenant.pk, role="global_admin")
+    assert [c.pk for c in callback_requests_queue(actor=tenant_admin)] == [late_cb]

@@ -142,6 +142,7 @@ def test_get_and_list_are_scoped_to_the_tenant() -> None:
     page = w.api.get("/subscriptions", {"limit": 2, "starting_after": mine[1]}).json()
     assert [s["id"] for s in page["data"]] == mine[2:] and page["has_more"] is False
     assert w.api.get("/subscriptions", {"tenant": stranger.tenant.pk}).status_code == 404
+    assert [s["id"] for s in w.api.get("/subscriptions", {"tenant": w.tenant.pk}).json()["data"]] == mine
     # The operator sees both tenants, and can filter by one.
     assert [s["id"] for s in w.op.get("/subscriptions", {"limit": 100}).json()["data"]] == [*mine, theirs]
     assert [s["id"] for s in w.op.get("/subscriptions", {"tenant": stranger.tenant.pk}).json()["data"]] == [theirs]
