@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from factories import make_card, make_clock, make_plan, make_tenant
 from prorata.billing.engine import advance_clock
 from prorata.billing.models import CreditNote, Invoice, Refund
@@ -56,3 +58,13 @@ def refunds(tenant) -> list[Refund]:
 
 
 __all__ = ["OPERATOR", "make_plan", "tenant_on_clock", "buy", "advance", "lines_of", "period_invoices", "statuses"]
+
+
+@pytest.fixture(autouse=True, params=["bulk", "per_row"])
+def billing_path(request, monkeypatch):
+    """Every calendar walk runs twice: through the bulk renewal path and the per-row path."""
+    if request.param == "per_row":
+        from prorata.billing import bulk
+
+        monkeypatch.setattr(bulk, "MIN_BULK", 10**9)
+    return request.param

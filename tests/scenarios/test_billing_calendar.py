@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from billing_scenario_helpers import (
+from billing_scenario_helpers import (  # noqa: F401 - billing_path is an autouse fixture
     advance,
+    billing_path,
     buy,
     lines_of,
     make_plan,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from billing_scenario_helpers import (
+from billing_scenario_helpers import (  # noqa: F401 - billing_path is an autouse fixture
     OPERATOR,
     advance,
+    billing_path,
     buy,
     credit_notes,
     lines_of,

@@ -34,7 +34,7 @@ from prorata.core.errors import Conflict
 from prorata.subscriptions.models import Subscription
 from prorata.tenants.models import TestClock
 
-from .domain.schedule import RENEW
+from .domain.schedule import COLLECT_DELAY, RENEW
 from .models import CreditNote, CreditNoteStatus
 from .services.lifecycle import subscription_process_due, work_of
 from .services.settlement import credit_note_settle
@@ -188,12 +188,15 @@ def run_pass(
     """
     as_of = ensure_utc(as_of)
     result = PassResult(as_of=as_of)
+    # The collection of invoices issued at `as_of` belongs to that instant (it only waits for
+    # the credits settling at it), so a pass up to `as_of` does it too.
+    sub_limit = as_of + COLLECT_DELAY
     skip_subs: set[str] = set()
     skip_notes: set[str] = set()
     waits = 0
     while True:
         next_credit = _min(_due_credit_notes(tenant_filter, as_of, skip_notes), "settles_on")
-        bound = min(as_of, next_credit) if next_credit else as_of
+        bound = min(as_of, next_credit) if next_credit else sub_limit
         if _subscription_batch(tenant_filter, bound, batch_size, SYSTEM if actor is None else actor, result, skip_subs):
             if progress:
                 progress(result)

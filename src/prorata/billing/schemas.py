@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import StrictInt
 
 from prorata.schemas import StrictIn
 
@@ -13,7 +14,8 @@ from .models import CreditNote, Invoice, Refund
 
 
 class QuantityIn(StrictIn):
-    quantity: int
+    # Strict: "3" or 3.0 is not a number of licenses.
+    quantity: StrictInt
 
 
 class InvoiceLineOut(Schema):
