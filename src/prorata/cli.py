@@ -161,6 +161,7 @@ def cmd_clock_advance(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _check_server_options(args)
+    compile_catalogs()
     print(f"Prorata at http://{_url_host(args.host)}:{args.port}/", flush=True)
     serve(args.host, args.port, args.workers)
     return EXIT_OK
@@ -171,9 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.db import connections
 
-    from prorata.i18n.catalogs import compile_all
-
-    compile_all()
+    compile_catalogs()
     db = settings.DATABASES["default"]
     print(f"Database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", flush=True)
     migrate()
@@ -203,6 +202,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         stop_worker(worker)
     return EXIT_OK
+
+
+def compile_catalogs() -> None:
+    """Compile the translations where they are stale; an install on a read-only disk has them already."""
+    from prorata.i18n.catalogs import compile_all
+
+    try:
+        compile_all()
+    except OSError as exc:
+        print(f"prorata: translations not compiled ({exc}); serving the ones installed", file=sys.stderr)
 
 
 def _check_server_options(args: argparse.Namespace) -> None:
@@ -317,7 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_REFUSED
         except DatabaseError as exc:
             first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            print(f"prorata: the database refused: {first_line}", file=sys.stderr)
+            hint = ""
+            if "no such table" in first_line or ("relation" in first_line and "does not exist" in first_line):
+                hint = " (run `prorata migrate` first)"
+            print(f"prorata: the database refused: {first_line}{hint}", file=sys.stderr)
             return EXIT_REFUSED
         except KeyboardInterrupt:
             return 130

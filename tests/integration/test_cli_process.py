@@ -54,6 +54,13 @@ def test_refusal_is_one_line_and_non_zero(tmp_path: Path) -> None:
     assert result.stderr == "prorata: test clock clock_nope: No such object, or you do not have access to it. (not_found)\n"
 
 
+def test_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    result = _prorata(tmp_path, "apikey", "create", "--operator")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "prorata: the database refused: no such table: tenants_apikey (run `prorata migrate` first)\n"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
