@@ -62,6 +62,16 @@ api = NinjaAPI(
 )
 
 
+def _document_platform() -> None:
+    # Rate limits and idempotency keys apply to every operation: the document says so.
+    from prorata.platform.openapi import document_platform
+
+    document_platform(api)
+
+
+_document_platform()
+
+
 def error_response(request: HttpRequest, status: int, code: str, params: dict | None = None, details: dict | None = None, headers: dict | None = None) -> HttpResponse:
     body = {"error": {"code": code, "message": message_for(code, params), "details": details or {}}}
     response = api.create_response(request, body, status=status)
