@@ -219,6 +219,20 @@ def _check_server_options(args: argparse.Namespace) -> None:
         raise CliError(f"--port {args.port} is not a TCP port (1..65535)")
     if not 1 <= args.workers <= 64:
         raise CliError(f"--workers {args.workers} must be between 1 and 64")
+    _check_port_free(args.host, args.port)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse early, before migrating or seeding, when the address is taken or not ours."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --host or --port") from None
 
 
 def _url_host(host: str) -> str:

@@ -133,6 +133,19 @@ def test_server_options_are_checked_before_anything_runs(capsys: pytest.CaptureF
     assert message in err
 
 
+def test_a_taken_port_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "run", "--port", str(port))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"prorata: cannot listen on 127.0.0.1:{port} (")
+    assert "choose another --host or --port" in err
+
+
 def test_every_documented_command_is_there() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
