@@ -153,6 +153,12 @@ def test_an_open_unclaimed_request_also_lets_staff_assist() -> None:
     cb = w.api.post("/callback_requests", {"subscription": sub_id, "phone": "+12065550100", "language": "en"}).json()["id"]
     decision = w.op.get(f"/subscriptions/{sub_id}/cancellation").json()
     assert decision["code"] == "too_many_licenses"
+    # Naming the request previews the assisted cancel, for staff only.
+    preview = w.op.get(f"/subscriptions/{sub_id}/cancellation", {"callback_request": cb}).json()
+    assert (preview["outcome"], preview["code"], preview["assisted"]) == ("allowed", "cancel_allowed", True)
+    assert preview["refund_preview"]["amount"] == 50000
+    tenant_view = w.api.get(f"/subscriptions/{sub_id}/cancellation", {"callback_request": cb}).json()
+    assert (tenant_view["code"], tenant_view["assisted"]) == ("too_many_licenses", False)
     r = w.op.post(f"/subscriptions/{sub_id}/cancel", {"callback_request": cb})
     assert r.status_code == 200 and r.json()["subscription"]["cancel_assisted"] is True
 

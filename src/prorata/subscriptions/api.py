@@ -89,12 +89,14 @@ def set_recurring_billing(request: HttpRequest, subscription_id: str, body: Recu
 
 
 @router.get(
-    "/subscriptions/{subscription_id}/cancellation", response={200: DecisionOut, **errors(404)},
+    "/subscriptions/{subscription_id}/cancellation", response={200: DecisionOut, **errors(404, 409)},
     operation_id="subscription_cancellation_decision",
     summary="Whether the subscription can be cancelled now, why not, and the refund it would give",
 )
-def cancellation_decision(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
-    decision = services.subscription_cancellation_decision(actor=actor_of(request), subscription_id=subscription_id)
+def cancellation_decision(request: HttpRequest, subscription_id: str, callback_request: str | None = None) -> dict[str, Any]:
+    decision = services.subscription_cancellation_decision(
+        actor=actor_of(request), subscription_id=subscription_id, callback_request_id=callback_request
+    )
     return decision_out(decision, decision_message(decision))
 
 

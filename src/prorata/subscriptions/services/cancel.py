@@ -43,12 +43,18 @@ def _decide(subscription: Subscription, *, now: datetime, assisted: bool) -> tup
     return decide(facts, cancel_policy_of(subscription), now=now, assisted=assisted), invoice
 
 
-def subscription_cancellation_decision(*, actor: Actor, subscription_id: str, assisted: bool = False) -> Decision:
+def subscription_cancellation_decision(
+    *, actor: Actor, subscription_id: str, assisted: bool = False, callback_request_id: str | None = None
+) -> Decision:
     """What cancelling now would do (or why it cannot be done). Changes nothing.
 
-    `assisted` (waiving the online license limit) is honoured only for vendor staff.
+    `assisted` (waiving the online license limit) is honoured only for vendor staff. Naming an
+    open callback request for this subscription previews the assisted cancellation that
+    `subscription_cancel` would make with it.
     """
     sub = subscription_get(actor=actor, subscription_id=subscription_id)
+    if callback_request_id:
+        assisted = _callback_for_assist(actor, sub, callback_request_id, lock=False) is not None
     decision, _invoice = _decide(sub, now=now_for(sub.tenant), assisted=assisted and actor.is_staff)
     return decision
 
@@ -66,7 +72,7 @@ def _validate(reason: str, feedback: str) -> tuple[str, str]:
     return reason, feedback
 
 
-def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: str | None):
+def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: str | None, *, lock: bool = True):
     """The open callback request that lets staff cancel on the customer's behalf, locked; or None.
 
     Only vendor staff (an operator key or a support engineer) can waive the limit: from anyone
@@ -76,11 +82,8 @@ def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: s
 
     if not callback_request_id or not actor.is_staff:
         return None
-    request = (
-        CallbackRequest.objects.select_for_update()
-        .filter(pk=callback_request_id, tenant_id=sub.tenant_id)
-        .first()
-    )
+    requests = CallbackRequest.objects.filter(pk=callback_request_id, tenant_id=sub.tenant_id)
+    request = (requests.select_for_update() if lock else requests).first()
     if request is None:
         raise NotFound("not_found", object="callback_request", id=callback_request_id)
     if request.subscription_id != sub.pk:
