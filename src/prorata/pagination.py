@@ -19,6 +19,14 @@ MAX_LIMIT = 100
 M = TypeVar("M", bound=Model)
 
 
+def usable_id(value: object) -> bool:
+    """Whether `value` can name a row: a string without NUL (PostgreSQL text cannot hold one).
+
+    Look-ups by an id taken from a request check this first and answer NotFound otherwise.
+    """
+    return isinstance(value, str) and "\x00" not in value
+
+
 def paginate(queryset: QuerySet[M], limit: int | None = None, starting_after: str | None = None) -> tuple[list[M], bool]:
     """One page of `queryset` by ascending id: (items, has_more)."""
     if limit is None:
@@ -27,7 +35,7 @@ def paginate(queryset: QuerySet[M], limit: int | None = None, starting_after: st
         raise InvalidInput("invalid_limit", details={"min": 1, "max": MAX_LIMIT}, value=limit, max=MAX_LIMIT)
     queryset = queryset.order_by("pk")
     if starting_after:
-        if not queryset.filter(pk=starting_after).exists():
+        if not usable_id(starting_after) or not queryset.filter(pk=starting_after).exists():
             raise NotFound("not_found", details={"starting_after": starting_after})
         queryset = queryset.filter(pk__gt=starting_after)
     rows = list(queryset[: limit + 1])

@@ -302,3 +302,22 @@ def test_openapi_describes_tenant_operations(operator: ApiClient) -> None:
     assert remove["operationId"] == "user_remove"
     assert {"204", "401", "403", "404", "409"} <= set(remove["responses"])
     assert paths["/api/v1/tenants"]["post"]["operationId"] == "tenant_create"
+
+
+def test_ids_with_nul_bytes_are_not_found_on_every_database(world: dict, operator: ApiClient) -> None:
+    # PostgreSQL text cannot hold NUL: such an id names nothing, and must not become a 500.
+    contoso = world["contoso"]
+    for path in ("/tenants/a%00b", "/plans/a%00b", "/products/x%00", "/test_clocks/c%00",
+                 f"/tenants/{contoso.pk}/users/u%00"):
+        assert error(operator.get(path)) == (404, "not_found"), path
+    assert error(operator.get("/tenants", {"starting_after": "a\x00"})) == (404, "not_found")
+    assert error(operator.delete(f"/tenants/{contoso.pk}/users/u%00")) == (404, "not_found")
+    assert error(operator.delete(f"/tenants/{contoso.pk}/payment_methods/p%00")) == (404, "not_found")
+    assert error(operator.post(f"/tenants/{contoso.pk}/payment_methods/p%00/default")) == (404, "not_found")
+    assert error(operator.post("/test_clocks/c%00/advance", {"frozen_time": "2026-01-01T00:00:00Z"})) == (404, "not_found")
+    assert error(operator.post("/tenants", {**TENANT_BODY, "test_clock": "c\x00"})) == (404, "not_found")
+    plan = {"product": "p\x00", "code": "c", "name": "n", "currency": "USD", "unit_amount": 1, "interval": "month"}
+    assert error(operator.post("/plans", plan)) == (404, "not_found")
+    assert error(operator.post(f"/tenants/{contoso.pk}/users", {"email": "a\x00@b.test", "display_name": "x", "role": "user"})) == (400, "invalid_email")
+    assert error(operator.post("/products", {"code": "ok", "name": "a\x00"})) == (400, "invalid_name")
+    assert Tenant.objects.count() == 2

@@ -6,7 +6,7 @@ from typing import Any
 
 from prorata.core.actor import Actor
 from prorata.core.errors import NotFound
-from prorata.pagination import paginate
+from prorata.pagination import paginate, usable_id
 
 from .models import Plan, Product
 
@@ -21,7 +21,7 @@ POLICY_FIELDS = (
 
 
 def product_get(*, actor: Actor, product_id: str) -> Product:
-    product = Product.objects.filter(pk=product_id).first()
+    product = Product.objects.filter(pk=product_id).first() if usable_id(product_id) else None
     if product is None:
         raise NotFound("not_found", object="product", id=product_id)
     return product
@@ -32,7 +32,7 @@ def products_list(*, actor: Actor, limit: int | None = None, starting_after: str
 
 
 def plan_get(*, actor: Actor, plan_id: str) -> Plan:
-    plan = Plan.objects.select_related("product").filter(pk=plan_id).first()
+    plan = Plan.objects.select_related("product").filter(pk=plan_id).first() if usable_id(plan_id) else None
     if plan is None:
         raise NotFound("not_found", object="plan", id=plan_id)
     return plan
@@ -43,7 +43,7 @@ def plans_list(
 ) -> tuple[list[Plan], bool]:
     qs = Plan.objects.select_related("product")
     if product_id:
-        qs = qs.filter(product_id=product_id)
+        qs = qs.filter(product_id=product_id) if usable_id(product_id) else qs.none()
     return paginate(qs, limit, starting_after)
 
 

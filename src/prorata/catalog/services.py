@@ -14,6 +14,7 @@ from prorata.core.actor import Actor
 from prorata.core.clock import system_clock
 from prorata.core.errors import Conflict, Forbidden, NotFound
 from prorata.core.money import validate_currency
+from prorata.pagination import usable_id
 
 from .domain import validation as v
 from .models import Plan, Product
@@ -69,7 +70,7 @@ def plan_create(
     trial = v.resolve_trial_days(trial_days, clean_policy)
     now = system_clock.now()
     with transaction.atomic():
-        product = Product.objects.filter(pk=product_id).first() if isinstance(product_id, str) else None
+        product = Product.objects.filter(pk=product_id).first() if usable_id(product_id) else None
         if product is None:
             raise NotFound("not_found", details={"field": "product"}, object="product", id=product_id)
         if Plan.objects.filter(code=code).exists():

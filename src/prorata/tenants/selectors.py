@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from prorata.core.actor import Actor
 from prorata.core.clock import ensure_utc, system_clock
 from prorata.core.errors import NotFound
-from prorata.pagination import paginate
+from prorata.pagination import paginate, usable_id
 
 from .models import TENANT_ROLES, PaymentMethod, Tenant, TestClock, User
 
@@ -37,7 +37,7 @@ def _visible_tenants(actor: Actor) -> QuerySet[Tenant]:
 
 def tenant_get(*, actor: Actor, tenant_id: str) -> Tenant:
     """The tenant, or NotFound unless the actor may see it (staff see all; tenant actors their own)."""
-    tenant = _visible_tenants(actor).filter(pk=tenant_id).select_related("test_clock").first()
+    tenant = _visible_tenants(actor).filter(pk=tenant_id).first() if usable_id(tenant_id) else None
     if tenant is None:
         raise NotFound("not_found", object="tenant", id=tenant_id)
     return tenant
@@ -54,7 +54,7 @@ def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
 
 
 def user_get(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
-    user = _tenant_users(actor, tenant).filter(pk=user_id).first()
+    user = _tenant_users(actor, tenant).filter(pk=user_id).first() if usable_id(user_id) else None
     if user is None:
         raise NotFound("not_found", object="user", id=user_id)
     return user
@@ -72,7 +72,7 @@ def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]
 
 def payment_method_get(*, actor: Actor, tenant: Tenant, payment_method_id: str) -> PaymentMethod:
     pm = None
-    if actor.can_see_tenant(tenant.pk):
+    if actor.can_see_tenant(tenant.pk) and usable_id(payment_method_id):
         pm = PaymentMethod.objects.filter(tenant_id=tenant.pk, pk=payment_method_id).first()
     if pm is None:
         raise NotFound("not_found", object="payment_method", id=payment_method_id)
@@ -87,7 +87,7 @@ def default_payment_method(tenant: Tenant) -> PaymentMethod | None:
 def test_clock_get(*, actor: Actor, clock_id: str) -> TestClock:
     """Test clocks are the operator's tools; anyone else gets NotFound."""
     clock = None
-    if actor.is_operator or actor.kind == "system":
+    if (actor.is_operator or actor.kind == "system") and usable_id(clock_id):
         clock = TestClock.objects.filter(pk=clock_id).first()
     if clock is None:
         raise NotFound("not_found", object="test_clock", id=clock_id)

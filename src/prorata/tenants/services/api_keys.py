@@ -8,6 +8,7 @@ from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.clock import system_clock
 from prorata.core.errors import InvalidInput, NotFound
+from prorata.pagination import usable_id
 
 from ..domain import validation as v
 from ..keys import hash_secret, new_secret
@@ -28,7 +29,7 @@ def apikey_create(*, actor: Actor, kind: str, tenant_id: str | None = None, name
     with transaction.atomic():
         tenant = None
         if tenant_id is not None:
-            tenant = Tenant.objects.filter(pk=tenant_id).first()
+            tenant = Tenant.objects.filter(pk=tenant_id).first() if usable_id(tenant_id) else None
             if tenant is None:
                 raise NotFound("not_found", details={"field": "tenant"}, object="tenant", id=tenant_id)
         now = system_clock.now()

@@ -13,6 +13,7 @@ from prorata.audit.services import audit_record
 from prorata.billing import gateway
 from prorata.core.actor import Actor
 from prorata.core.errors import InvalidInput, NotFound
+from prorata.pagination import usable_id
 
 from ..models import PaymentMethod, Tenant
 from ..selectors import now_for
@@ -38,7 +39,7 @@ def _lock_tenant(tenant: Tenant) -> Tenant:
 def _get_locked(tenant: Tenant, payment_method_id: str) -> PaymentMethod:
     pm = (
         PaymentMethod.objects.select_for_update().filter(tenant_id=tenant.pk, pk=payment_method_id).first()
-        if isinstance(payment_method_id, str) else None
+        if usable_id(payment_method_id) else None
     )
     if pm is None:
         raise NotFound("not_found", object="payment_method", id=payment_method_id)

@@ -9,6 +9,7 @@ from prorata.core.actor import Actor
 from prorata.core.clock import ensure_utc, system_clock
 from prorata.core.errors import NotFound
 from prorata.core.money import validate_currency
+from prorata.pagination import usable_id
 
 from ..domain import validation as v
 from ..models import Tenant, TestClock
@@ -36,7 +37,7 @@ def tenant_create(
         clock = None
         if test_clock_id is not None:
             # Locked so that the clock cannot move between reading its time and creating the tenant.
-            clock = TestClock.objects.select_for_update().filter(pk=test_clock_id).first() if isinstance(test_clock_id, str) else None
+            clock = TestClock.objects.select_for_update().filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
             if clock is None:
                 raise NotFound("not_found", details={"field": "test_clock"}, object="test_clock", id=test_clock_id)
         now = ensure_utc(clock.frozen_time) if clock else system_clock.now()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from prorata.pagination import usable_id
 
 from ..domain import validation as v
 from ..models import Role, Tenant, User
@@ -83,7 +84,7 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
     with transaction.atomic():
         user = (
             User.objects.select_for_update().filter(tenant_id=tenant.pk, pk=user_id, role__in=v.TENANT_ROLES).first()
-            if isinstance(user_id, str) else None
+            if usable_id(user_id) else None
         )
         if user is None:
             raise NotFound("not_found", object="user", id=user_id)
