@@ -12,7 +12,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -27,8 +29,14 @@ COUNTS: Counter = Counter()
 @pytest.fixture
 def operator_secret(db, settings):
     settings.PRORATA_RATE_LIMIT = 0  # the fuzzer sends far more than 100 requests a second
+    # The WSGI app is called directly: keep the test's connection (and its transaction) open
+    # across requests, as Django's own test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     _, secret = make_api_key()
-    return secret
+    yield secret
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
