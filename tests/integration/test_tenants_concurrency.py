@@ -1,0 +1,76 @@
+"""Concurrent card and user changes on PostgreSQL: the tenant lock keeps exactly one default card,
+and the unique email gives one user and clean 409s, never a 500."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from conftest import ApiClient
+from factories import make_api_key, make_tenant
+from prorata.tenants.models import PaymentMethod, User
+
+THREADS = 12
+CARDS = ("4242424242424242", "5555555555554444", "378282246310005", "4000000000000341")
+
+
+def race(count: int, send) -> list:  # noqa: ANN001
+    barrier = threading.Barrier(count)
+
+    def run(i: int):  # noqa: ANN202
+        try:
+            barrier.wait()
+            return send(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_cards_make_exactly_one_default(settings) -> None:  # noqa: ANN001
+    settings.PRORATA_RATE_LIMIT = 0
+    tenant = make_tenant()
+    _, secret = make_api_key(tenant)
+
+    def add(i: int) -> tuple[int, bool]:
+        body = {"card_number": CARDS[i % len(CARDS)], "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+        r = ApiClient(secret).post(f"/tenants/{tenant.pk}/payment_methods", body)
+        return r.status_code, r.json().get("is_default", False)
+
+    results = race(THREADS, add)
+    assert Counter(status for status, _ in results) == {201: THREADS}
+    assert sum(1 for _, is_default in results if is_default) == 1
+    assert PaymentMethod.objects.filter(tenant=tenant).count() == THREADS
+    assert PaymentMethod.objects.filter(tenant=tenant, is_default=True).count() == 1
+
+    ids = list(PaymentMethod.objects.filter(tenant=tenant).values_list("pk", flat=True))
+
+    def set_default(i: int) -> int:
+        return ApiClient(secret).post(f"/tenants/{tenant.pk}/payment_methods/{ids[i]}/default").status_code
+
+    assert Counter(race(THREADS, set_default)) == {200: THREADS}
+    assert PaymentMethod.objects.filter(tenant=tenant, is_default=True).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_users_with_one_email_make_one_user(settings) -> None:  # noqa: ANN001
+    settings.PRORATA_RATE_LIMIT = 0
+    tenant = make_tenant()
+    _, secret = make_api_key(tenant)
+
+    def create(i: int) -> tuple[int, str]:
+        body = {"email": "same@contoso.test", "display_name": f"Twin {i}", "role": "user"}
+        r = ApiClient(secret).post(f"/tenants/{tenant.pk}/users", body)
+        return r.status_code, r.json().get("error", {}).get("code", "")
+
+    results = race(THREADS, create)
+    assert Counter(results) == {(201, ""): 1, (409, "email_taken"): THREADS - 1}
+    assert User.objects.filter(email="same@contoso.test").count() == 1
