@@ -20,7 +20,7 @@ from schemathesis import checks
 
 from factories import make_api_key
 
-MAX_EXAMPLES = int(os.environ.get("PRORATA_FUZZ_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("PRORATA_FUZZ_EXAMPLES", "5"))
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 COUNTS: Counter = Counter()
