@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from browser.stage import PASSWORD, build_stage, build_trial_stage
+from factories import make_user
 from prorata.licenses.models import License
 from prorata.subscriptions.models import Subscription
 from prorata.support.models import CallbackRequest
@@ -191,3 +192,24 @@ def test_no_500_on_nonsense(stage):
     assert client.post("/licenses/", {"action": "explode"}).status_code == 302
     assert client.post(f"/billing/products/{stage.big.pk}/recurring-billing/", {"enabled": "maybe"}).status_code == 302
     assert Subscription.objects.get(pk=stage.big.pk).recurring_billing is True
+
+
+def test_the_support_queue_is_oldest_first_and_one_engineer_works_a_request(stage):
+    from prorata.support.services import callback_request_create
+    from prorata.tenants.models import TestClock
+    from prorata.web.actors import actor_for
+
+    first = callback_request_create(actor=actor_for(stage.admin), subscription_id=stage.big.pk, phone="+14155550100", language="en")
+    TestClock.objects.filter(pk=stage.clock.pk).update(frozen_time=stage.clock.frozen_time.replace(day=4))
+    second = callback_request_create(actor=actor_for(stage.admin), subscription_id=stage.small.pk, phone="+14155550101", language="en")
+    sam = make_user(None, "support_engineer", password=PASSWORD, display_name="Sam")
+    kim = make_user(None, "support_engineer", password=PASSWORD, display_name="Kim")
+    page = signed_in(sam).get("/support/console/").content.decode()
+    assert page.index(first.pk) < page.index(second.pk)
+    signed_in(sam).post(f"/support/console/{first.pk}/claim/")
+    kim_client = signed_in(kim)
+    refused = kim_client.post(f"/support/console/{first.pk}/claim/", follow=True).content.decode()
+    assert "Another support engineer is working on this request." in refused
+    assert "Record the outcome" not in refused and "Cancel on the customer" not in refused
+    first.refresh_from_db()
+    assert (first.status, first.claimed_by_id) == ("in_progress", sam.pk)

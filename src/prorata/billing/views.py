@@ -50,7 +50,7 @@ def monthly_totals(invoices: list[Any], credit_notes: list[Any], months: int = 6
 def bills(request: HttpRequest) -> HttpResponse:
     actor, tenant = actor_of(request), tenant_of(request)
     sel = _selectors()
-    invoices = list(sel.invoices_list(actor=actor, tenant=tenant))
+    invoices = list(sel.invoices_for(actor=actor, tenant=tenant).select_related("subscription__plan__product"))
     credit_notes = list(sel.credit_notes_list(actor=actor, tenant=tenant))
     refunds = list(sel.refunds_list(actor=actor, tenant=tenant))
     locale = babel_locale()
