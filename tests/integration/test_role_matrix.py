@@ -143,3 +143,100 @@ def test_api_role_matrix(world, capsys):
     assert not wrong, "\n".join(map(str, wrong))
     with capsys.disabled():
         print(f"\nrole matrix (API): {len(table)} operations x {3 + len(sessions)} callers, all as SPEC §1 says")
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+PUBLIC, SIGNED_IN, USERS, BILLING, SUPPORT, BACKOFFICE = "public", "signed_in", "users", "billing", "support", "backoffice"
+# Who opens each area (SPEC §1, §7; the Microsoft 365 admin center's roles).
+AREA_ROLES = {
+    PUBLIC: {"anonymous", "global_admin", "billing_admin", "user", "support_engineer", "operator"},
+    SIGNED_IN: {"global_admin", "billing_admin", "user", "support_engineer", "operator"},
+    USERS: {"global_admin"},
+    BILLING: {"global_admin", "billing_admin"},
+    SUPPORT: {"support_engineer"},
+    BACKOFFICE: {"operator"},
+}
+# Pages that name their object in the query string ("Let us call you" for one subscription).
+PAGE_QUERY = {"support:request_new": "subscription"}
+ROLES = ("anonymous", "global_admin", "billing_admin", "user", "support_engineer", "operator")
+
+
+def page_area(route: str, name: str) -> str:
+    """The area of a page, by its URL name, so that pages added later fall into a known area."""
+    if route.startswith("backoffice/"):
+        return BACKOFFICE
+    if name in ("web:home",):
+        return SIGNED_IN
+    if name.startswith("web:") or name in ("set_language",):
+        return PUBLIC
+    if name.startswith(("tenants:user", "licenses:")):
+        return USERS
+    if name.startswith("support:") and not name.startswith("support:request"):
+        return SUPPORT
+    return BILLING
+
+
+def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix="", namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), (f"{namespace}:" if namespace else "") + str(p.name), p
+
+    out = []
+    for route, name, _pattern in walk(get_resolver().url_patterns):
+        if route.startswith("api/") or (route.startswith("backoffice/") and route != "backoffice/"):
+            continue
+        if "uidb64" in route or "(?P" in route:
+            continue  # password-reset links carry a signed token; the reset form is covered unsigned
+        url = "/" + route
+        for converter, arg in (("<str:", ">"),):
+            while converter in url:
+                start = url.index(converter)
+                end = url.index(arg, start)
+                key = url[start + len(converter):end].removesuffix("_id")
+                url = url[:start] + str(ids.get(key, "missing")) + url[end + 1:]
+        if name in PAGE_QUERY:
+            url += "?" + urlencode({PAGE_QUERY[name]: ids[PAGE_QUERY[name]]})
+        out.append((route, name, url))
+    return out
+
+
+def test_page_role_matrix(world, capsys):
+    ids = dict(world["ids"])
+    from prorata.tenants.models import User
+
+    ids["user"] = world["people"]["user"].pk  # a member of the same tenant
+    listed = pages(ids)
+    assert len(listed) >= 10
+    clients = {"anonymous": Client()}
+    for role, person in world["people"].items():
+        client = Client()
+        client.force_login(person)
+        clients[role] = client
+    wrong, counted = [], 0
+    for route, name, url in listed:
+        area = page_area(route, name)
+        for role in ROLES:
+            response = isolated(lambda c=clients[role], u=url: c.get(u))
+            status, location = response.status_code, response.get("Location", "")
+            counted += 1
+            if role in AREA_ROLES[area]:
+                ok = status < 400 or status == 405  # POST-only actions answer GET with 405
+                ok = ok and not (status == 302 and ("signin" in location or "login" in location))
+            elif role == "anonymous":
+                ok = status == 302 and ("signin" in location or "login" in location)
+            elif area == BACKOFFICE:
+                ok = status == 302 and "login" in location  # the admin's own sign-in: staff only
+            else:
+                ok = status == 403
+            if not ok:
+                wrong.append((role, name, url, status, location))
+    assert User.objects.filter(pk=world["people"]["user"].pk).exists()
+    assert not wrong, "\n".join(map(str, wrong))
+    with capsys.disabled():
+        print(f"\nrole matrix (pages): {len(listed)} pages x {len(ROLES)} roles = {counted} cells, all as SPEC §1 says")
