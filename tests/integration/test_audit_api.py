@@ -121,6 +121,18 @@ def test_bad_parameters_are_refused_with_a_code(world: dict, params: dict, statu
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("param", ["action", "object_id"])
+def test_a_nul_byte_in_a_filter_matches_nothing(world: dict, param: str) -> None:
+    response = world["operator"].get("/audit_events", {param: "sub_c\x00"})
+    assert response.status_code == 200
+    assert response.json() == {"data": [], "has_more": False}
+
+
+def test_a_nul_byte_in_tenant_or_cursor_is_not_found(world: dict) -> None:
+    assert world["operator"].get("/audit_events", {"tenant": "ten_\x00"}).status_code == 404
+    assert world["operator"].get("/audit_events", {"starting_after": "1\x00"}).status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/audit_events/0", "/audit_events/99999999999999999999999", "/audit_events/abc"])
 def test_unknown_event_ids(world: dict, path: str) -> None:
     response = world["operator"].get(path)

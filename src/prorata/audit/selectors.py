@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from prorata.core.actor import Actor
 from prorata.core.errors import NotFound
-from prorata.pagination import paginate
+from prorata.pagination import paginate, usable_id
 
 from .models import AuditEvent
 
@@ -44,10 +44,11 @@ def audit_events_list(
     if tenant_id is not None:
         tenant = tenant_get(actor=actor, tenant_id=tenant_id)
         qs = qs.filter(tenant_id=tenant.pk)
+    # A filter value PostgreSQL text cannot hold (a NUL byte) matches nothing.
     if action:
-        qs = qs.filter(action=action)
+        qs = qs.filter(action=action) if usable_id(action) else qs.none()
     if object_id:
-        qs = qs.filter(object_id=object_id)
+        qs = qs.filter(object_id=object_id) if usable_id(object_id) else qs.none()
     if starting_after is not None and not _is_event_id(starting_after):
         # Audit ids are positive 64-bit integers; anything else cannot name a visible event.
         raise NotFound("not_found", details={"starting_after": starting_after})
