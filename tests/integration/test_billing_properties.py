@@ -1,0 +1,131 @@
+"""Property: for random sequences of purchases, seat changes, cancellations, reactivations and
+clock advances, nothing is invoiced twice, no credit exceeds what was paid, and the tenant's
+money balances to the cent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factories import make_card, make_clock, make_plan, make_tenant, utc
+from prorata.billing.engine import advance_clock
+from prorata.billing.models import (
+    CreditApplication,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Refund,
+)
+from prorata.billing.services import subscription_change_quantity, subscription_reactivate
+from prorata.core.actor import Actor
+from prorata.core.errors import ProrataError
+from prorata.subscriptions.models import Subscription
+from prorata.subscriptions.services import subscription_cancel, subscription_purchase
+from prorata.tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+OPERATOR = Actor(kind="api_key", id="key_prop", label="operator", is_operator=True, role="operator")
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("buy"), st.integers(0, 2), st.integers(1, 30)),
+        st.tuples(st.just("seats"), st.integers(0, 5), st.integers(1, 30)),
+        st.tuples(st.just("cancel"), st.integers(0, 5)),
+        st.tuples(st.just("reactivate"), st.integers(0, 5)),
+        st.tuples(st.just("advance"), st.integers(0, 70), st.integers(0, 23)),
+    ),
+    min_size=1, max_size=14,
+)
+
+
+def _check(tenant: Tenant) -> None:
+    invoices = list(Invoice.objects.filter(tenant=tenant))
+    # Nothing invoiced twice: one period invoice per (subscription, period start); numbers unique.
+    keys = [(i.subscription_id, i.period_start) for i in invoices if i.kind == "period"]
+    assert len(keys) == len(set(keys))
+    assert len({i.number for i in invoices}) == len(invoices)
+    paid_by = defaultdict(int)
+    for p in Payment.objects.filter(tenant=tenant, status="succeeded"):
+        paid_by[p.invoice_id] += p.amount
+    for i in invoices:
+        lines = list(InvoiceLine.objects.filter(invoice=i))
+        assert i.subtotal == sum(x.amount for x in lines if x.amount > 0)
+        assert i.credit_applied == -sum(x.amount for x in lines if x.kind == "credit_applied")
+        assert i.total == i.subtotal - i.credit_applied >= 0
+        assert i.amount_paid == paid_by[i.pk] <= i.total
+        assert (i.status == "paid") == (i.amount_paid == i.total)
+    # Charges = payments + credits applied + amounts open.
+    charges = sum(i.subtotal for i in invoices)
+    payments = sum(paid_by.values())
+    applied = sum(i.credit_applied for i in invoices)
+    open_amount = sum(i.total - i.amount_paid for i in invoices)
+    assert charges == payments + applied + open_amount
+    # Credit notes = applied + refunded + pending.
+    notes = list(CreditNote.objects.filter(tenant=tenant))
+    assert sum(n.amount for n in notes) == sum(n.applied_amount + n.refunded_amount for n in notes) + sum(
+        n.amount for n in notes if n.status == "pending")
+    for n in notes:
+        if n.status == "settled":
+            assert n.applied_amount + n.refunded_amount == n.amount
+            to_invoices = CreditApplication.objects.filter(credit_note=n).aggregate(s=Sum("amount"))["s"] or 0
+            assert to_invoices == n.applied_amount
+            assert (Refund.objects.filter(credit_note=n).aggregate(s=Sum("amount"))["s"] or 0) == n.refunded_amount
+    # No credit exceeds what was paid for the period it credits.
+    credited = defaultdict(int)
+    for n in notes:
+        credited[(n.subscription_id, n.invoice.period_end)] += n.amount
+    charged = defaultdict(int)
+    for i in invoices:
+        charged[(i.subscription_id, i.period_end)] += i.subtotal
+    for key, amount in credited.items():
+        assert amount <= charged[key], key
+    # No payment refunded beyond what it paid.
+    for p in Payment.objects.filter(tenant=tenant, status="succeeded"):
+        assert (Refund.objects.filter(payment=p).aggregate(s=Sum("amount"))["s"] or 0) <= p.amount
+    # The account balance is what credit notes put in less what invoices took out.
+    into = CreditApplication.objects.filter(tenant=tenant, invoice__isnull=True).aggregate(s=Sum("amount"))["s"] or 0
+    out = CreditApplication.objects.filter(tenant=tenant, credit_note__isnull=True).aggregate(s=Sum("amount"))["s"] or 0
+    tenant.refresh_from_db()
+    assert tenant.credit_balance == into - out >= 0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_random_billing_histories_never_double_bill_and_always_balance(history):
+    with transaction.atomic():
+        clock = make_clock(utc(2024, 1, 31, 10))
+        tenant = make_tenant(test_clock=clock, timezone="Asia/Shanghai")
+        make_card(tenant)
+        plans = [
+            make_plan(unit_amount=1999),
+            make_plan(unit_amount=12001, interval="year", credit_settlement="refund_now"),
+            make_plan(unit_amount=999, credit_settlement="keep_as_balance", proration_unit="second"),
+        ]
+        subs: list[str] = []
+        for step in history:
+            try:
+                if step[0] == "buy":
+                    sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=plans[step[1]].pk, quantity=step[2])
+                    subs.append(sub.pk)
+                elif step[0] == "seats" and subs:
+                    subscription_change_quantity(actor=OPERATOR, subscription_id=subs[step[1] % len(subs)], quantity=step[2])
+                elif step[0] == "cancel" and subs:
+                    subscription_cancel(actor=OPERATOR, subscription_id=subs[step[1] % len(subs)])
+                elif step[0] == "reactivate" and subs:
+                    subscription_reactivate(actor=OPERATOR, subscription_id=subs[step[1] % len(subs)])
+                elif step[0] == "advance":
+                    clock.refresh_from_db()
+                    advance_clock(clock, clock.frozen_time + timedelta(days=step[1], hours=step[2]), actor=OPERATOR)
+            except ProrataError:
+                pass
+            _check(tenant)
+        assert Subscription.objects.filter(tenant=tenant).count() == len(subs)
+        transaction.set_rollback(True)
