@@ -74,3 +74,59 @@ def test_concurrent_users_with_one_email_make_one_user(settings) -> None:  # noq
     results = race(THREADS, create)
     assert Counter(results) == {(201, ""): 1, (409, "email_taken"): THREADS - 1}
     assert User.objects.filter(email="same@contoso.test").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_removing_each_other_leave_one(settings) -> None:  # noqa: ANN001
+    from factories import make_user
+
+    settings.PRORATA_RATE_LIMIT = 0
+    tenant = make_tenant()
+    admins = [make_user(tenant, role="global_admin") for _ in range(2)]
+    _, secret = make_api_key(tenant)
+
+    def remove(i: int) -> tuple[int, str]:
+        r = ApiClient(secret).delete(f"/tenants/{tenant.pk}/users/{admins[i].pk}")
+        return r.status_code, r.json()["error"]["code"] if r.content else ""
+
+    results = race(2, remove)
+    assert Counter(results) == {(204, ""): 1, (409, "last_global_admin"): 1}
+    assert User.objects.filter(tenant=tenant, role="global_admin").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_removing_a_user_while_seats_are_assigned_to_them(settings) -> None:  # noqa: ANN001
+    from factories import make_plan, make_user, utc
+    from prorata.audit.models import AuditEvent
+    from prorata.licenses.models import License
+    from prorata.subscriptions.models import Subscription
+
+    settings.PRORATA_RATE_LIMIT = 0
+    tenant = make_tenant()
+    make_user(tenant, role="global_admin")
+    leaver = make_user(tenant)
+    start = utc(2026, 1, 1)
+    subs = [
+        Subscription.objects.create(
+            tenant=tenant, plan=make_plan(), quantity=5, status="active", billing_anchor=start,
+            current_period_start=start, current_period_end=utc(2100, 1, 1), status_changed_at=start, created_at=start,
+        )
+        for _ in range(4)
+    ]
+    _, secret = make_api_key(tenant)
+
+    def act(i: int) -> int:
+        api = ApiClient(secret)
+        if i == len(subs):
+            return api.delete(f"/tenants/{tenant.pk}/users/{leaver.pk}").status_code
+        return api.post(f"/subscriptions/{subs[i].pk}/licenses", {"user": leaver.pk}).status_code
+
+    statuses = race(len(subs) + 1, act)
+    assert statuses[-1] == 204
+    assert set(statuses[:-1]) <= {201, 404}
+    assert not User.objects.filter(pk=leaver.pk).exists()
+    assert License.objects.count() == 0
+    # Every seat that was assigned was freed with its own audit row.
+    assert AuditEvent.objects.filter(action="license.removed").count() == statuses.count(201)

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
@@ -81,26 +82,32 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
     from prorata.subscriptions.models import Subscription
 
     require_tenant_role(actor, tenant, USER_ADMINS)
+    if not usable_id(user_id):
+        raise NotFound("not_found", object="user", id=user_id)
     with transaction.atomic():
-        user = (
-            User.objects.select_for_update().filter(tenant_id=tenant.pk, pk=user_id, role__in=v.TENANT_ROLES).first()
-            if usable_id(user_id) else None
+        # Lock order, subscriptions (by id) then users (by id), is the order license_assign
+        # takes them (the subscription, then the user's row through the license's foreign key),
+        # so the two cannot deadlock. Every subscription of the tenant is locked, not only those
+        # where the user holds a seat now: a seat being assigned concurrently on another one
+        # would otherwise be deleted unaudited with the user, or fail its insert.
+        list(Subscription.objects.select_for_update().filter(tenant_id=tenant.pk).order_by("id").values_list("id", flat=True))
+        # The global admins are locked too, so two removals cannot each leave the other as the last.
+        locked = list(
+            User.objects.select_for_update()
+            .filter(tenant_id=tenant.pk, role__in=v.TENANT_ROLES)
+            .filter(Q(pk=user_id) | Q(role=Role.GLOBAL_ADMIN))
+            .order_by("id")
         )
+        user = next((u for u in locked if u.pk == user_id), None)
         if user is None:
             raise NotFound("not_found", object="user", id=user_id)
         if actor.kind == "user" and actor.id == user.pk:
             raise Conflict("cannot_remove_self")
-        if user.role == Role.GLOBAL_ADMIN and not (
-            User.objects.filter(tenant_id=tenant.pk, role=Role.GLOBAL_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+        if user.role == Role.GLOBAL_ADMIN and not any(
+            u.role == Role.GLOBAL_ADMIN and u.is_active and u.pk != user.pk for u in locked
         ):
             raise Conflict("last_global_admin")
         now = now_for(tenant)
-        # Lock the subscriptions whose seats are freed, in id order (the order every service
-        # locks them in), so that no license count changes under a concurrent assignment.
-        subscription_ids = list(
-            License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).values_list("subscription_id", flat=True)
-        )
-        list(Subscription.objects.select_for_update().filter(pk__in=subscription_ids).order_by("id").values_list("id", flat=True))
         for lic in License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).order_by("id"):
             audit_record(
                 actor=actor, action="license.removed", object_type="license", object_id=lic.pk, tenant_id=tenant.pk,
