@@ -213,3 +213,23 @@ def test_the_support_queue_is_oldest_first_and_one_engineer_works_a_request(stag
     assert "Record the outcome" not in refused and "Cancel on the customer" not in refused
     first.refresh_from_db()
     assert (first.status, first.claimed_by_id) == ("in_progress", sam.pk)
+
+
+def test_a_cancelled_subscription_can_be_reactivated(stage):
+    client = signed_in(stage.admin)
+    client.post(f"/billing/products/{stage.small.pk}/cancel/", {"reason": "other"})
+    detail = client.get(f"/billing/products/{stage.small.pk}/").content.decode()
+    assert "Reactivate" in detail and "Cancel subscription" not in detail
+    response = client.post(f"/billing/products/{stage.small.pk}/reactivate/", follow=True)
+    assert "The subscription is active again." in response.content.decode()
+    sub = Subscription.objects.get(pk=stage.small.pk)
+    assert (sub.status, sub.canceled_at) == ("active", None)
+
+
+def test_a_user_sees_their_own_licenses_on_home(stage):
+    person = stage.users[0]
+    person.set_password(PASSWORD)
+    person.save()
+    page = signed_in(person).get("/").content.decode()
+    assert "<li>Office 365 E3</li>" in page and "<li>Office 365 E1</li>" in page
+    assert "Products &amp; services" not in page and 'href="/users/"' not in page
