@@ -4,6 +4,7 @@ money balances to the cent."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from datetime import timedelta
 
@@ -97,7 +98,7 @@ def _check(tenant: Tenant) -> None:
     assert tenant.credit_balance == into - out >= 0
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("PRORATA_PROPERTY_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_random_billing_histories_never_double_bill_and_always_balance(history):
     with transaction.atomic():
@@ -126,6 +127,10 @@ def test_random_billing_histories_never_double_bill_and_always_balance(history):
                     advance_clock(clock, clock.frozen_time + timedelta(days=step[1], hours=step[2]), actor=OPERATOR)
             except ProrataError:
                 pass
-            _check(tenant)
+            try:
+                _check(tenant)
+            except AssertionError:
+                print("HISTORY", history, "AT", step)
+                raise
         assert Subscription.objects.filter(tenant=tenant).count() == len(subs)
         transaction.set_rollback(True)

@@ -182,3 +182,18 @@ def test_a_declined_reactivation_changes_nothing(world):
     assert response.status_code == 402
     assert Subscription.objects.get(pk=sub.pk).status == "expired"
     assert Invoice.objects.filter(subscription=sub).count() == 1
+
+
+def test_reactivating_at_the_instant_its_cancelled_period_started_is_refused_and_credits_nothing_twice(world):
+    from prorata.subscriptions.services import subscription_cancel
+
+    _clock, _tenant, _plan, sub, api = world
+    subscription_cancel(actor=OPERATOR, subscription_id=sub.pk)
+    assert list(CreditNote.objects.values_list("amount", flat=True)) == [5998]
+
+    response = api.post(f"/subscriptions/{sub.pk}/reactivate")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "reactivate_later"
+    assert Subscription.objects.get(pk=sub.pk).status == "disabled"
+    assert list(CreditNote.objects.values_list("amount", flat=True)) == [5998]

@@ -18,7 +18,9 @@ database, so a second pass, a crashed pass or a second worker can never add one.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +51,23 @@ from .services.common import (
 
 # Below this many plain renewals in a batch the per-row path is as fast; keep one path.
 MIN_BULK = 1
+
+
+_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz")
+
+
+class _Ids:
+    """Ids of `prorata.core.ids` format (prefix, 10 chars of milliseconds, 16 of randomness),
+    made for a whole batch at once: one clock read, one urandom call, base32 in C."""
+
+    def __init__(self) -> None:
+        self._stamp = new_id("x")[2:12]
+
+    def many(self, prefix: str, count: int) -> list[str]:
+        raw = os.urandom(10 * count)
+        text = base64.b32encode(raw).translate(_CROCKFORD).decode()
+        head = f"{prefix}_{self._stamp}"
+        return [head + text[16 * i:16 * i + 16] for i in range(count)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -217,6 +236,9 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
     from prorata.webhooks.domain.events import is_event_type
 
     invoices, lines, payments, updates, audits, changes = [], [], [], [], [], []
+    ids_for = _Ids()
+    invoice_ids = iter(ids_for.many("in", len(plain)))
+    payment_ids = iter(ids_for.many("pay", len(plain)))
     for s in plain:
         tenant, plan = s.tenant, s.plan
         tz, interval = tenant.timezone, plan.interval
@@ -224,7 +246,7 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
         n = period_index_at(s.billing_anchor, interval, start, tz)  # type: ignore[arg-type]
         end = boundary(s.billing_anchor, interval, n + 1, tz)  # type: ignore[arg-type]
         amount = s.quantity * plan.unit_amount
-        invoice_id = new_id("in")
+        invoice_id = next(invoice_ids)
         before = _sub_snapshot(s, s.status, s.current_period_start, s.current_period_end, s.next_action_at)
         pm = methods[s.tenant_id]
         if amount > 0:
@@ -246,7 +268,7 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
         lines.append([tenant.pk, invoice_id, "charge", desc, s.quantity, plan.unit_amount, amount, start, end])
         events = [("invoice.issued", "invoice", invoice_id, None, {**invoice, "status": "open", "amount_paid": 0})]
         if amount > 0:
-            payment_id = new_id("pay")
+            payment_id = next(payment_ids)
             payments.append([payment_id, tenant.pk, invoice_id, pm, 1, amount, plan.currency,
                              "succeeded" if ok else "failed", "" if ok else (failure or "card_declined"), start])
         if ok:
@@ -275,8 +297,9 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
     ]
     from prorata.webhooks.models import Event
 
+    event_ids = iter(ids_for.many("evt", len(audits)))
     event_rows = [
-        [new_id("evt"), t, action, json.dumps({"object": a}), _dt(at), i]
+        [next(event_ids), t, action, json.dumps({"object": a}), _dt(at), i]
         for i, (t, action, _ot, _oid, _b, a, at) in zip(ids, audits, strict=True) if is_event_type(action)
     ]
     # Children first: foreign keys are checked at commit (Django creates them DEFERRABLE

@@ -8,6 +8,9 @@ MESSAGES = {
         "Remove licenses from users first."
     ),
     "cannot_reactivate": _("Only an expired or disabled subscription can be reactivated; this one is %(status)s."),
+    "reactivate_later": _(
+        "A period of this subscription already started at this moment. Reactivate it a little later."
+    ),
     "subscription_not_changeable": _("The number of licenses cannot be changed while the subscription is %(status)s."),
     "subscription_past_due": _("The last payment failed. Update your payment method before buying more licenses."),
     "invalid_credit_amount": _("A credit must be a whole, non-negative number of minor units."),

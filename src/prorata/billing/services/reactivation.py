@@ -12,7 +12,7 @@ from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services.common import snapshot, subscription_lock
 from prorata.tenants.selectors import default_payment_method, now_for
 
-from ..models import PaymentStatus
+from ..models import Invoice, InvoiceKind, PaymentStatus
 from .invoices import invoice_issue_period
 from .lifecycle import _transition, next_action_at_for
 from .payments import invoice_collect
@@ -35,6 +35,10 @@ def subscription_reactivate(*, actor: Actor, subscription_id: str) -> Subscripti
         at = now_for(sub.tenant)
         before = snapshot(sub)
         start, end = period(at, sub.plan.interval, 0, sub.tenant.timezone)  # type: ignore[arg-type]
+        if Invoice.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, kind=InvoiceKind.PERIOD, period_start=start).exists():
+            # A period of this subscription already started at this very instant (its credit may
+            # be given back already); one period invoice per (subscription, period start), ever.
+            raise Conflict("reactivate_later", status=sub.status, details={"status": sub.status, "period_start": start.isoformat()})
         sub.billing_anchor = at
         sub.current_period_start, sub.current_period_end = start, end
         sub.recurring_billing = True
