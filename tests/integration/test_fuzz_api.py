@@ -7,6 +7,7 @@ from the OpenAPI document itself, so a route added later is fuzzed without touch
 
 from __future__ import annotations
 
+import itertools
 import os
 import zlib
 from collections import Counter
@@ -27,6 +28,7 @@ MAX_EXAMPLES = int(os.environ.get("PRORATA_FUZZ_EXAMPLES", "5"))
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 COUNTS: Counter = Counter()
 STATUSES: Counter = Counter()
+KEYS = itertools.count(1)
 
 
 @pytest.fixture
@@ -38,6 +40,11 @@ def real_ids(operator_secret):
 
 def aim_at_real_objects(case, ids: dict[str, str]) -> None:
     """Half of the positive examples name real objects, so fuzzing reaches past the 404s."""
+    key = (case.headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and 1 <= len(key) <= 255 and all(32 <= ord(c) < 127 for c in key):
+        # A valid key is made unique, so that each body reaches the operation instead of being
+        # refused as another body's key (which the idempotency tests cover); invalid keys stay.
+        case.headers["Idempotency-Key"] = f"fuzz-{next(KEYS)}"
     meta = case._meta
     if meta is None or not meta.generation.mode.is_positive:
         return
