@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import NinjaAPI
@@ -121,6 +122,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and _bad_json(request):
         code = "invalid_json"
     return error_response(request, exc.status_code, code)
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A value the database cannot hold (too long, out of range) that a schema let through.
+    # The service's transaction rolled back with the raise, so nothing changed.
+    log.warning("database refused a value in %s %s: %s", request.method, request.path, exc)
+    return error_response(request, 400, "invalid_request")
 
 
 @api.exception_handler(Exception)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters cannot be stored by PostgreSQL: refused before any view (prorata/middleware.py).
+    "prorata.middleware.RejectNulMiddleware",
     # Static files under gunicorn, with no separate web server in front.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,0 +1,41 @@
+"""Input no part of Prorata can store: refused at the door, before any view runs.
+
+PostgreSQL text cannot hold a NUL character, so an id like `sub_a%00b` or a JSON string with
+`\\u0000` would otherwise fail deep inside a query. A path with NUL names nothing (404); a
+query string or body with NUL is not a valid request (400). The error body is the API's own
+shape under /api/, Django's plain response elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+
+
+def _has_nul(raw: str) -> bool:
+    return "\x00" in raw or b"\x00" in unquote_to_bytes(raw)
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        status = 0
+        if "\x00" in request.path or _has_nul(request.META.get("PATH_INFO", "")):
+            status = 404
+        elif _has_nul(request.META.get("QUERY_STRING", "")):
+            status = 400
+        elif request.method in ("POST", "PUT", "PATCH"):
+            body = request.body
+            if b"\x00" in body or b"\\u0000" in body.lower():
+                status = 400
+        if not status:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            from prorata.api import error_response
+
+            return error_response(request, status, "not_found" if status == 404 else "invalid_request")
+        return HttpResponseNotFound() if status == 404 else HttpResponseBadRequest()
