@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.responses import Status
 
 from prorata.api import actor_of
 from prorata.pagination import page, paginate
@@ -25,7 +26,7 @@ router = Router(tags=["licenses"])
 )
 def assign_license(request: HttpRequest, subscription_id: str, body: LicenseIn) -> tuple[int, dict[str, Any]]:
     lic = services.license_assign(actor=actor_of(request), subscription_id=subscription_id, user_id=body.user)
-    return 201, license_out(lic)
+    return Status(201, license_out(lic))
 
 
 @router.get(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from prorata.api import actor_of
 from prorata.pagination import page
@@ -45,7 +46,7 @@ def create_subscription(request: HttpRequest, body: SubscriptionIn) -> tuple[int
     sub = services.subscription_purchase(
         actor=actor_of(request), tenant_id=body.tenant, plan_id=body.plan, quantity=body.quantity, trial=body.trial
     )
-    return 201, _fresh(request, sub.pk)
+    return Status(201, _fresh(request, sub.pk))
 
 
 @router.get(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from prorata.api import actor_of
 from prorata.pagination import page
@@ -32,7 +33,7 @@ def create_callback_request(request: HttpRequest, body: CallbackRequestIn) -> tu
         actor=actor_of(request), subscription_id=body.subscription, phone=body.phone, language=body.language,
         preferred_time=body.preferred_time, note=body.note,
     )
-    return 201, callback_request_out(cb)
+    return Status(201, callback_request_out(cb))
 
 
 @router.get(
