@@ -35,9 +35,12 @@ def _time_label(code: str) -> str:
 
 @area("billing")
 def requests(request: HttpRequest) -> HttpResponse:
+    from prorata.subscriptions.selectors import subscriptions_list
+
     rows, _more = _selectors().callback_requests_list(actor=actor_of(request), limit=100)
-    rows = list(reversed(rows))
-    return render(request, "support/requests.html", {"rows": rows})
+    subs, _more = subscriptions_list(actor=actor_of(request), tenant=tenant_of(request), limit=100)
+    live = [s for s in subs if s.status in ("trialing", "active", "past_due")]
+    return render(request, "support/requests.html", {"rows": list(reversed(rows)), "subscriptions": live})
 
 
 @area("billing")
