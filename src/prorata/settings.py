@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja's own static Swagger UI, so /api/v1/docs loads nothing from the internet.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "prorata.i18n",
