@@ -173,3 +173,8 @@ def test_the_tenant_language_applies_when_the_user_has_none():
     tenant = make_tenant(language="zh-Hans")
     admin = make_user(tenant, "global_admin", password=PASSWORD)
     assert "欢迎" in signed_in(admin).get("/").content.decode()
+
+
+def test_signed_in_pages_are_never_cached(stage):
+    response = signed_in(stage.admin).get("/billing/bills/")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

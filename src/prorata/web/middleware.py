@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 from prorata.core.errors import ProrataError
 
@@ -46,9 +47,14 @@ class AdminCenterMiddleware:
                 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                     timezone.deactivate()
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             timezone.deactivate()
+        if request.actor is not None and not request.path.startswith("/static/"):  # type: ignore[attr-defined]
+            # Bills, cards and users are nobody else's business: never kept by a shared cache
+            # or shown again from the browser's history after signing out.
+            add_never_cache_headers(response)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ProrataError):
