@@ -19,6 +19,7 @@ database, so a second pass, a crashed pass or a second worker can never add one.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -82,6 +83,7 @@ def _columns(model: Any, names: Sequence[str]) -> list[str]:
     return [model._meta.get_field(n).column for n in names]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _utc_text(value: datetime) -> str:
     # What Django's SQLite backend stores for an aware datetime: naive UTC, str() format.
     return str(value.astimezone(UTC).replace(tzinfo=None))
@@ -291,16 +293,18 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
     _dt = datetime_adapter()  # noqa: N806 - one lookup per batch, not per value
     ids = _next_audit_ids(len(audits))
     recorded = _dt(system_clock.now())
+    afters = [json.dumps(a) for (_t, _action, _ot, _oid, _b, a, _at) in audits]
     audit_rows = [
-        [i, t, actor.ref, actor.label, action, ot, oid, json.dumps(b) if b is not None else None, json.dumps(a), _dt(at), recorded]
-        for i, (t, action, ot, oid, b, a, at) in zip(ids, audits, strict=True)
+        [i, t, actor.ref, actor.label, action, ot, oid, json.dumps(b) if b is not None else None, after, _dt(at), recorded]
+        for i, (t, action, ot, oid, b, _a, at), after in zip(ids, audits, afters, strict=True)
     ]
     from prorata.webhooks.models import Event
 
     event_ids = iter(ids_for.many("evt", len(audits)))
     event_rows = [
-        [next(event_ids), t, action, json.dumps({"object": a}), _dt(at), i]
-        for i, (t, action, _ot, _oid, _b, a, at) in zip(ids, audits, strict=True) if is_event_type(action)
+        # {"object": <the audit row's after>}, reusing its JSON text.
+        [next(event_ids), t, action, '{"object": ' + after + "}", _dt(at), i]
+        for i, (t, action, _ot, _oid, _b, _a, at), after in zip(ids, audits, afters, strict=True) if is_event_type(action)
     ]
     # Children first: foreign keys are checked at commit (Django creates them DEFERRABLE
     # INITIALLY DEFERRED), so the invoices, which take the gap-free numbers under the
