@@ -178,3 +178,19 @@ def test_the_tenant_language_applies_when_the_user_has_none():
 def test_signed_in_pages_are_never_cached(stage):
     response = signed_in(stage.admin).get("/billing/bills/")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_one_address_is_throttled_after_twenty_failures_over_many_accounts(stage, settings):
+    client = Client()
+    for i in range(20):
+        client.post("/signin/", {"username": f"nobody{i}@contoso.test", "password": "wrong"})
+    response = client.post("/signin/", {"username": stage.admin.email, "password": PASSWORD})
+    assert "Too many failed sign-ins" in response.content.decode()
+    # Behind the TLS proxy, the address the proxy saw counts, not the proxy's own.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.post("/signin/", {"username": stage.admin.email, "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert response.status_code == 302
+    # A forged, malformed header is no address at all, and no error.
+    response = Client().post("/signin/", {"username": "x@contoso.test", "password": "no"}, HTTP_X_FORWARDED_FOR="not-an-ip")
+    assert response.status_code == 200
+    assert SignInFailure.objects.filter(ip__isnull=True).count() == 1
