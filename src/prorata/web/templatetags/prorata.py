@@ -69,3 +69,16 @@ def active(context: dict[str, Any], *prefixes: str) -> str:
     request = context.get("request")
     path = getattr(request, "path", "")
     return "page" if any(path == p or (p != "/" and path.startswith(p)) for p in prefixes) else ""
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """An E.164 number as people write it internationally ("+1 415-555-0100")."""
+    import phonenumbers
+
+    if not value:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return value
