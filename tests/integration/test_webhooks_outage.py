@@ -245,6 +245,21 @@ def test_the_sweep_is_queued_once_and_sends_what_is_due(receiver):
     emit(tenant, 5, 0)
     assert enqueue_sweep() is True
     assert enqueue_sweep() is False  # one waiting sweep is enough
+    # Many cycles ran; one waiting sweep is enough, so exactly one is queued.
     assert DBTaskResult.objects.filter(queue_name="webhooks", task_path="prorata.webhooks.tasks.sweep_webhooks").count() == 1
     assert sweep_webhooks.call() == 1
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_scheduler_queues_a_webhook_sweep_each_cycle():
+    from prorata.billing.worker import _scheduler
+
+    stop = threading.Event()
+    thread = threading.Thread(target=_scheduler, args=(stop, 0.01))
+    thread.start()
+    time.sleep(0.3)
+    stop.set()
+    thread.join(5)
+    # Many cycles ran; one waiting sweep is enough, so exactly one is queued.
+    assert DBTaskResult.objects.filter(queue_name="webhooks", task_path="prorata.webhooks.tasks.sweep_webhooks").count() == 1

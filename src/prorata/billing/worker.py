@@ -47,6 +47,13 @@ def _scheduler(stop: threading.Event, interval: float) -> None:
             enqueue_billing_pass()
         except Exception:
             log.exception("could not queue a billing pass; trying again in %s s", interval)
+        try:
+            # Webhook retries, and any delivery whose enqueue was lost (prorata.webhooks.delivery).
+            from prorata.webhooks.tasks import enqueue_sweep
+
+            enqueue_sweep()
+        except Exception:
+            log.exception("could not queue a webhook sweep; trying again in %s s", interval)
         finally:
             close_old_connections()
         stop.wait(interval)
