@@ -170,3 +170,15 @@ def test_purge_removes_expired_records():
     assert idempotency_purge(now=system_clock.now()) == 0
     assert idempotency_purge(now=system_clock.now() + timedelta(hours=24, seconds=1)) == 1
     assert IdempotencyRecord.objects.count() == 0
+
+
+def test_the_periodic_sweep_purges_expired_records():
+    from prorata.platform.models import IdempotencyRecord as Record
+    from prorata.webhooks.tasks import sweep_webhooks
+
+    key, secret = make_api_key(make_tenant())
+    post(ApiClient(secret), key="fresh")
+    Record.objects.create(api_key=key, key="old", fingerprint="x", method="POST", path="/api/v1/x",
+                          created_at=system_clock.now() - timedelta(hours=25))
+    sweep_webhooks.call()
+    assert list(Record.objects.values_list("key", flat=True)) == ["fresh"]

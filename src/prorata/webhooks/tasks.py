@@ -16,7 +16,14 @@ def deliver_webhooks(delivery_ids: list[str]) -> int:
 
 @task(queue_name="webhooks")
 def sweep_webhooks(limit: int = 100) -> int:
-    """Send every due delivery (retries, and any whose enqueue was lost)."""
+    """Send every due delivery (retries, and any whose enqueue was lost); returns the attempts.
+
+    The same periodic sweep forgets idempotency records past their 24 hours.
+    """
+    from prorata.core.clock import system_clock
+    from prorata.platform.idempotency import idempotency_purge
+
+    idempotency_purge(now=system_clock.now())
     return deliver_due(limit=limit).attempts
 
 
