@@ -30,10 +30,14 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def test_local_copy_of_the_golden_file_is_current() -> None:
-    if not SHARED_GOLDEN.exists():
-        pytest.skip("no shared golden file beside this checkout")
-    assert json.loads(LOCAL_GOLDEN.read_text(encoding="utf-8")) == json.loads(SHARED_GOLDEN.read_text(encoding="utf-8"))
+def test_local_copy_of_the_golden_file_is_complete_and_current() -> None:
+    local = json.loads(LOCAL_GOLDEN.read_text(encoding="utf-8"))
+    keys = {"source", "unit", "currency", "paid_for_period", "period_start", "period_end", "timezone", "at", "credit"}
+    assert len(local["cases"]) == 5
+    assert all(set(case) == keys for case in local["cases"])
+    # Beside the shared contract (a development checkout), the copy must not have drifted from it.
+    if SHARED_GOLDEN.exists():
+        assert local == json.loads(SHARED_GOLDEN.read_text(encoding="utf-8"))
 
 
 def test_golden_file_has_every_case() -> None:
