@@ -6,11 +6,13 @@ or cancel on the customer's behalf (assisted cancellation, SPEC R5) through the 
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -111,7 +113,9 @@ def console_detail(request: HttpRequest, request_id: str) -> HttpResponse:
         "resolve_form": ResolveForm(),
         "cancel_form": CancelOnBehalfForm(),
     }
-    return render(request, "support/console_detail.html", context)
+    # Times as the customer lives them: the engineer calls into the customer's day.
+    with timezone.override(zoneinfo.ZoneInfo(sub.tenant.timezone)):
+        return render(request, "support/console_detail.html", context)
 
 
 @area("support")

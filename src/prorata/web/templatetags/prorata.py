@@ -82,3 +82,17 @@ def phone(value: str | None) -> str:
         return phonenumbers.format_number(phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return value
+
+
+@register.filter
+def zone_name(value: str | None) -> str:
+    """An IANA zone as people name it in the reader's language ("China (Shanghai) Time")."""
+    from babel.dates import get_timezone, get_timezone_location
+
+    if not value or value in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+        # CLDR has no place for UTC ("Unknown Region"); its own abbreviation reads best.
+        return "UTC" if value else ""
+    try:
+        return get_timezone_location(get_timezone(value), locale=babel_locale())
+    except LookupError:
+        return value
