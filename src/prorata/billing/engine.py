@@ -127,7 +127,13 @@ def _subscription_batch(tenants: TenantFilter, bound: datetime, batch_size: int,
         if not subs:
             return 0
         claimed = len(subs)
-        subs = bulk.renew_simple(subs, actor=actor, result=result)
+        try:
+            with transaction.atomic():
+                subs = bulk.renew_simple(subs, actor=actor, result=result)
+        except Exception:
+            # The per-row path below does the same work one subscription at a time, and
+            # isolates whatever made the batch fail.
+            log.exception("bulk renewal failed; renewing this batch row by row")
         crediting = _tenants_with_credit_at({s.tenant_id for s in subs}, bound) if subs else set()
         for sub in subs:
             work = work_of(sub)
