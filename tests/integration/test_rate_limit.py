@@ -114,3 +114,25 @@ def test_overhead_per_request_is_measured(capsys):
     with capsys.disabled():
         print(f"\nrate limiter on {connection.vendor}: {per_call_ms:.3f} ms per request")
     assert per_call_ms < 20
+
+
+def test_overhead_of_the_guard_on_a_whole_request(settings, capsys):
+    """The same API read with the limiter on and off: the difference is what the limit costs."""
+    _, secret = make_api_key(make_tenant())
+    api = ApiClient(secret)
+    api.get("/webhook_endpoints")  # warm up
+
+    def per_request(n=200):
+        started = time.perf_counter()
+        for _ in range(n):
+            assert api.get("/webhook_endpoints").status_code == 200
+        return (time.perf_counter() - started) * 1000 / n
+
+    settings.PRORATA_RATE_LIMIT = 0
+    off = per_request()
+    settings.PRORATA_RATE_LIMIT = 1_000_000
+    on = per_request()
+    with capsys.disabled():
+        print(f"\nAPI read on {connection.vendor}: {off:.2f} ms without the limiter, {on:.2f} ms with it "
+              f"({on - off:+.2f} ms)")
+    assert RateLimitWindow.objects.exists()
