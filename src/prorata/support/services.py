@@ -150,7 +150,16 @@ def callback_request_resolve(*, actor: Actor, request_id: str, outcome: str, not
         request = _lock(actor, request_id)
         if request.status == CallbackStatus.RESOLVED:
             raise Conflict("callback_already_resolved", details={"outcome": request.outcome})
+        _require_claimer(actor, request)
         return _resolve(actor, request, outcome, note, now_for(request.tenant))
+
+
+def _require_claimer(actor: Actor, request: CallbackRequest) -> None:
+    """A request one engineer claimed is theirs to finish; operators may step in."""
+    if actor.is_operator or request.claimed_by_id is None:
+        return
+    if actor.kind != "user" or actor.id != request.claimed_by_id:
+        raise Conflict("callback_claimed_by_another", details={"claimed_by": request.claimed_by_id})
 
 
 def callback_request_close_after_cancel(*, actor: Actor, request: CallbackRequest, at: datetime) -> CallbackRequest:
