@@ -1,9 +1,10 @@
 """Input no part of Prorata can store: refused at the door, before any view runs.
 
-PostgreSQL text cannot hold a NUL character, so an id like `sub_a%00b` or a JSON string with
-`\\u0000` would otherwise fail deep inside a query. A path with NUL names nothing (404); a
-query string or body with NUL is not a valid request (400). The error body is the API's own
-shape under /api/, Django's plain response elsewhere.
+PostgreSQL text cannot hold a NUL character, so an id like `sub_a%00b` would otherwise fail
+deep inside a query. A path with NUL names nothing (404); a query string with NUL is not a valid
+request (400). Bodies are left to the field validation that can name the field; what slips
+through is refused by the API's DataError handler. The error body is the API's own shape under
+/api/, Django's plain response elsewhere.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ class RejectNulMiddleware:
             status = 404
         elif _has_nul(request.META.get("QUERY_STRING", "")):
             status = 400
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = request.body
-            if b"\x00" in body or b"\\u0000" in body.lower():
-                status = 400
         if not status:
             return self.get_response(request)
         if request.path.startswith("/api/"):

@@ -26,7 +26,7 @@ PRODUCTION = {
 
 
 def django_admin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRORATA_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRORATA_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     return subprocess.run(
         [sys.executable, "-m", "django", *args, "--settings=prorata.settings"],
         env={**base, "PRORATA_VAR_DIR": "/tmp/prorata-deploy-check", **env},
@@ -39,7 +39,7 @@ def settings_of(env: dict[str, str], *names: str) -> dict:
         "import json, django; from django.conf import settings; django.setup(); "
         f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}, default=str))"
     )
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRORATA_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRORATA_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     out = subprocess.run(
         [sys.executable, "-c", code], env={**base, "DJANGO_SETTINGS_MODULE": "prorata.settings",
                                             "PRORATA_VAR_DIR": "/tmp/prorata-deploy-check", **env},

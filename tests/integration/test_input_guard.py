@@ -30,12 +30,12 @@ def test_a_nul_in_the_query_is_refused():
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-def test_a_nul_in_a_json_string_is_refused_and_changes_nothing():
+def test_a_nul_in_a_json_string_is_refused_by_its_field_and_changes_nothing():
     world = make_world()
     before = (Product.objects.count(), AuditEvent.objects.count())
     response = world.op.post("/products", {"code": "nul-name", "name": "Suite\u0000E3"})
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["code"] == "invalid_name"
     assert (Product.objects.count(), AuditEvent.objects.count()) == before
 
 
