@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from prorata.core.actor import Actor
@@ -52,7 +53,14 @@ def _django_language(language: str) -> str:
     return "zh-hans" if language.lower().startswith("zh") else "en"
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Chinese messages read as Chinese, not as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="Prorata API",
     version="1",
     description="Subscriptions, per-seat licenses and cancellation rules. Money in minor units; times RFC 3339 UTC.",

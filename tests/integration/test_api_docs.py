@@ -23,3 +23,9 @@ def test_docs_page_loads_nothing_from_the_internet():
     assert "swagger-ui" in html
     external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", html)
     assert external == []
+
+
+def test_chinese_messages_are_sent_as_utf8_text():
+    response = Client().get("/api/v1/tenants", headers={"Accept-Language": "zh-Hans"})
+    assert response.status_code == 401
+    assert "登录".encode() in response.content
