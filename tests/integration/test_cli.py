@@ -117,7 +117,7 @@ def test_refusals_speak_chinese_under_a_chinese_locale(capsys: pytest.CaptureFix
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     code, _out, err = run(capsys, "clock", "advance", "clock_nope", "--to", "2026-04-01T00:00:00Z")
     assert code == 1
-    assert err == "prorata: test clock clock_nope: 对象不存在，或你无权访问。 (not_found)\n"
+    assert err == "prorata: test clock clock_nope: 对象不存在，或您无权访问。 (not_found)\n"
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
