@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from prorata.api import actor_of
 from prorata.pagination import page
@@ -59,7 +60,7 @@ def create_endpoint(request: HttpRequest, body: WebhookEndpointIn) -> tuple[int,
     endpoint, secret = services.webhook_endpoint_create(
         actor=actor_of(request), url=body.url, events=body.events, tenant_id=body.tenant, description=body.description,
     )
-    return 201, {**endpoint_out(endpoint), "secret": secret}
+    return Status(201, {**endpoint_out(endpoint), "secret": secret})
 
 
 @router.get(
@@ -89,7 +90,7 @@ def get_endpoint(request: HttpRequest, endpoint_id: str) -> dict[str, Any]:
 )
 def delete_endpoint(request: HttpRequest, endpoint_id: str) -> tuple[int, None]:
     services.webhook_endpoint_delete(actor=actor_of(request), endpoint_id=endpoint_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
