@@ -36,6 +36,20 @@ def licenses_for_user(*, actor: Actor, tenant_id: str, user_id: str) -> list[Lic
     )
 
 
+def licenses_for_users(*, actor: Actor, tenant_id: str, user_ids: list[str]) -> dict[str, list[License]]:
+    """The licenses of several users of one tenant at once (one query), by user id."""
+    tenant = tenant_get(actor=actor, tenant_id=tenant_id)
+    held: dict[str, list[License]] = {user_id: [] for user_id in user_ids}
+    licenses = (
+        License.objects.filter(tenant_id=tenant.pk, user_id__in=user_ids)
+        .select_related("subscription", "subscription__plan", "subscription__plan__product")
+        .order_by("id")
+    )
+    for lic in licenses:
+        held[lic.user_id].append(lic)
+    return held
+
+
 def license_check(*, actor: Actor, tenant_id: str, user_id: str, product_id: str) -> tuple[bool, Subscription | None]:
     """Is the user licensed for the product? (licensed, the subscription that licenses them).
 

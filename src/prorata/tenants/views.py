@@ -32,12 +32,25 @@ def _subscriptions(request: HttpRequest) -> list:
     return [s for s in subs if s.status not in ("disabled", "deleted")]
 
 
+USERS_PER_PAGE = 100
+
+
 @area("users")
 def users(request: HttpRequest) -> HttpResponse:
+    from prorata.licenses.selectors import licenses_for_users
+
     actor, tenant = actor_of(request), tenant_of(request)
-    people, _more = selectors.users_list(actor=actor, tenant=tenant, limit=100)
-    rows = [{"user": u, "licenses": _licenses_of(request, u.pk)} for u in people]
-    return render(request, "tenants/users.html", {"rows": rows, "subscriptions": _subscriptions(request)})
+    after = request.GET.get("after") or None
+    people, more = selectors.users_list(actor=actor, tenant=tenant, limit=USERS_PER_PAGE, starting_after=after)
+    held = licenses_for_users(actor=actor, tenant_id=tenant.pk, user_ids=[u.pk for u in people])
+    rows = [{"user": u, "licenses": held[u.pk]} for u in people]
+    context = {
+        "rows": rows,
+        "subscriptions": _subscriptions(request),
+        "next_after": people[-1].pk if more and people else None,
+        "paged": after is not None,
+    }
+    return render(request, "tenants/users.html", context)
 
 
 def _create_user(request: HttpRequest, data: dict) -> Any:
