@@ -4,6 +4,7 @@
     prorata serve [--host H] [--port P] [--workers N] the web server alone (gunicorn)
     prorata migrate                                   apply database migrations
     prorata apikey create --operator | --tenant ID [--name NAME]
+    prorata apikey revoke KEY_ID
     prorata clock advance CLOCK_ID --to TIME          RFC 3339, e.g. 2026-03-01T00:00:00Z
 
 Every command reads DATABASE_URL (default: a SQLite file under ./var/). Each domain may add
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--tenant", metavar="ID", help="a key that acts as a global admin of one tenant")
     create.add_argument("--name", default="", help="a label to recognise the key by")
     create.set_defaults(func=cmd_apikey_create)
+    revoke = apikey_sub.add_parser("revoke", help="stop a key from authenticating, for good")
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    revoke.set_defaults(func=cmd_apikey_revoke)
 
     clock = sub.add_parser("clock", help="test clocks")
     clock_sub = clock.add_subparsers(dest="clock_command", metavar="ACTION", required=True)
@@ -147,6 +151,14 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     scope = "operator" if args.operator else f"tenant {args.tenant}"
     print(f"Created {scope} API key {key.pk}. Keep the secret below: it is not shown again.")
     print(secret)
+    return EXIT_OK
+
+
+def cmd_apikey_revoke(args: argparse.Namespace) -> int:
+    from prorata.tenants.services import apikey_revoke
+
+    key = apikey_revoke(actor=cli_actor(), key_id=args.key_id)
+    print(f"API key {key.pk} ({key.prefix}…) is revoked.")
     return EXIT_OK
 
 

@@ -1,10 +1,18 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from prorata.web.actors import actor_for
 from prorata.web.backoffice import ReadOnlyAdmin, ServiceAdmin
 
 from .models import ApiKey, PaymentMethod, Tenant, TestClock, User
-from .services import apikey_create, tenant_create, test_clock_advance, test_clock_create
+from .services import (
+    apikey_create,
+    apikey_revoke,
+    tenant_create,
+    test_clock_advance,
+    test_clock_create,
+)
 
 
 @admin.register(Tenant)
@@ -46,6 +54,15 @@ class ApiKeyAdmin(ServiceAdmin):
     list_display = ("prefix", "kind", "tenant", "name", "created_at", "revoked_at")
     list_filter = ("kind",)
     fields = ("kind", "tenant", "name")
+
+    actions = ["revoke"]
+
+    @admin.action(description=gettext_lazy("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        actor = actor_for(request.user)
+        for key in queryset:
+            apikey_revoke(actor=actor, key_id=key.pk)
+        messages.success(request, _("The selected keys can no longer be used."))
 
     def create(self, request, data, actor):
         tenant = data.get("tenant")

@@ -1,6 +1,6 @@
 """Tenant-side writes, split by use case. Import them from here."""
 
-from .api_keys import apikey_create
+from .api_keys import apikey_create, apikey_revoke
 from .payment_methods import payment_method_add, payment_method_remove, payment_method_set_default
 from .tenants import tenant_create
 from .test_clocks import test_clock_advance, test_clock_create
@@ -8,6 +8,7 @@ from .users import user_create, user_remove, user_set_language, user_set_passwor
 
 __all__ = [
     "apikey_create",
+    "apikey_revoke",
     "payment_method_add",
     "payment_method_remove",
     "payment_method_set_default",
