@@ -85,11 +85,15 @@ def update(app_dir: Path, locale: str = "zh_Hans") -> tuple[Path, int]:
             catalog = read_po(fh, locale=locale)
     else:
         catalog = Catalog(locale=locale, domain=DOMAIN, project="prorata")
+    created = catalog.creation_date
     catalog.update(template, no_fuzzy_matching=True)
+    # Keep the header stable, so that an update with no new message leaves the file unchanged.
+    catalog.creation_date = created
     catalog.fuzzy = False
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
-        write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True)
+        # Locations without line numbers: a catalogue changes when its messages do, not when code moves.
+        write_po(fh, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=True, include_lineno=False)
     return path, len(untranslated(catalog))
 
 
