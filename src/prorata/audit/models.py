@@ -4,7 +4,10 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        db_index=False,  # (tenant, id) below serves it
+    )
     # Who: "user:<id>", "api_key:<id>", "system", with a readable label beside it.
     actor = models.CharField(max_length=120)
     actor_label = models.CharField(max_length=200, blank=True, default="")

@@ -42,7 +42,8 @@ class NumberSequence(models.Model):
 
 class Invoice(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("in"), editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="invoices")
+    # (tenant, issued_at) below serves lookups by tenant.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="invoices", db_index=False)
     subscription = models.ForeignKey("subscriptions.Subscription", on_delete=models.CASCADE, related_name="invoices")
     number = models.CharField(max_length=32, unique=True)
     kind = models.CharField(max_length=10, choices=InvoiceKind.choices)
@@ -105,7 +106,8 @@ class Payment(models.Model):
     """One charge attempt on one invoice; (invoice, attempt) is the gateway's idempotency key."""
 
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("pay"), editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments")
+    # (tenant, invoice, attempt) below serves lookups by tenant.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments", db_index=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attempt = models.PositiveSmallIntegerField()

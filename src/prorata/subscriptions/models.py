@@ -18,7 +18,8 @@ class Status(models.TextChoices):
 
 class Subscription(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("sub"), editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="subscriptions")
+    # (tenant, status) below serves lookups by tenant.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="subscriptions", db_index=False)
     plan = models.ForeignKey("catalog.Plan", on_delete=models.PROTECT, related_name="subscriptions")
     quantity = models.PositiveIntegerField()
     recurring_billing = models.BooleanField(default=True)

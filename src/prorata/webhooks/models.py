@@ -35,7 +35,8 @@ class WebhookEndpoint(models.Model):
 
 class Event(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("evt"), editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # (tenant, id) below serves lookups by tenant.
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
     type = models.CharField(max_length=60)
     # The object after the change (before it, for removals), as the audit row recorded it.
     data = models.JSONField()
