@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet
 
 from prorata.audit.services import audit_record
+from prorata.catalog.models import Plan
 from prorata.core.actor import SYSTEM, Actor
 from prorata.core.clock import ensure_utc
 from prorata.core.errors import Conflict
@@ -120,12 +121,13 @@ def _subscription_batch(tenants: TenantFilter, bound: datetime, batch_size: int,
     from . import bulk
 
     with transaction.atomic():
-        subs = _claim(
-            _due_subscriptions(tenants, bound, skip).select_related("plan", "plan__product", "tenant"),
-            "next_action_at", batch_size,
-        )
+        subs = _claim(_due_subscriptions(tenants, bound, skip).select_related("tenant"), "next_action_at", batch_size)
         if not subs:
             return 0
+        # A batch has thousands of subscriptions and a handful of plans: read each plan once.
+        plans = Plan.objects.select_related("product").in_bulk({s.plan_id for s in subs})
+        for sub in subs:
+            sub.plan = plans[sub.plan_id]
         claimed = len(subs)
         try:
             with transaction.atomic():
