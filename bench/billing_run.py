@@ -1,6 +1,6 @@
 """Benchmark of the billing pass: N due subscriptions renewed by one pass, against a plain-SQL floor.
 
-    .venv/bin/python bench/billing_run.py [--n 100000] [--tenants N] [--batch-size 5000]
+    .venv/bin/python bench/billing_run.py [--n 100000] [--tenants N] [--batch-size 5000] [--workers 2]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/prorata .venv/bin/python bench/billing_run.py --n 1000000
 
 It makes its own database (a new PostgreSQL database next to DATABASE_URL's, or a temporary
@@ -10,8 +10,9 @@ every one due for renewal). Then, in the same run:
 1. the floor: the very rows one renewal writes (period invoice, charge line, payment,
    subscription update, three audit rows and their three webhook events), generated with no
    business logic and written by plain SQL (COPY / executemany) in one transaction, rolled back;
-2. the pass: `prorata.billing.engine.run_pass` in a child process (its peak RSS is the pass's
-   own memory), exactly as `prorata billing run` runs it;
+2. the pass: `prorata.billing.engine.run_pass_in_workers` in a child process, exactly as
+   `prorata billing run --workers W` runs it (W processes sharing the due set; default: one per
+   CPU; `--workers 1` is the single-connection pass), with the peak memory of its processes;
 3. a second pass at once, which must create nothing.
 
 It prints renewals per second, the ratio to the floor's rate, the pass's peak memory, and what
@@ -210,16 +211,20 @@ def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_pass_child(batch_size: int) -> None:
-    """In the child process: one pass, then print its figures as JSON."""
-    from prorata.billing.engine import ALL_TENANTS, run_pass
+def run_pass_child(batch_size: int, workers: int) -> None:
+    """In the child process: one pass (in `workers` processes), then print its figures as JSON."""
+    from prorata.billing.engine import ALL_TENANTS, run_pass_in_workers
 
     started = time.perf_counter()
-    result = run_pass(as_of=AS_OF, tenant_filter=ALL_TENANTS, batch_size=batch_size)
+    result = run_pass_in_workers(as_of=AS_OF, workers=workers, tenant_filter=ALL_TENANTS, batch_size=batch_size)
     elapsed = time.perf_counter() - started
-    peak_kb = _peak_rss_kb()
+    own_kb = _peak_rss_kb()
+    # The workers are spawned (fork + exec) by this small process: their ru_maxrss is in effect
+    # their own (exec carries over at most this process's peak at the time, well below theirs).
+    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers > 1 else 0
     print(json.dumps({"elapsed": elapsed, "renewals": result.renewals, "subscriptions": result.subscriptions,
-                      "failures": len(result.failures), "peak_mb": peak_kb / 1024}))
+                      "failures": len(result.failures), "peak_mb": max(own_kb, worker_kb) / 1024,
+                      "total_mb": (own_kb + workers * worker_kb) / 1024}))
 
 
 def counts() -> dict[str, int]:
@@ -235,11 +240,13 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=100_000, help="due subscriptions (default 100000)")
     parser.add_argument("--tenants", type=int, default=None, help="tenants (default n/20, at least 1)")
     parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes sharing the pass, as `prorata billing run --workers` (default: CPU count)")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _setup(args.child)
-        run_pass_child(args.batch_size)
+        run_pass_child(args.batch_size, args.workers)
         return 0
 
     base = os.environ.get("DATABASE_URL", "sqlite:///")
@@ -256,7 +263,8 @@ def main() -> int:
         floor_s = floor(args.n)
         connection.close()
         child = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--child", url, "--batch-size", str(args.batch_size)],
+            [sys.executable, os.path.abspath(__file__), "--child", url, "--batch-size", str(args.batch_size),
+             "--workers", str(args.workers)],
             capture_output=True, text=True, check=False,
         )
         if child.returncode != 0:
@@ -271,10 +279,14 @@ def main() -> int:
         created = {k: after[k] - before[k] for k in after}
         rate = figures["renewals"] / figures["elapsed"]
         floor_rate = args.n / floor_s
-        print(f"pass: {figures['renewals']} renewals in {figures['elapsed']:.1f} s = {rate:,.0f} renewals/s"
-              f" (failures: {figures['failures']})")
+        print(f"pass ({args.workers} worker process{'es' if args.workers > 1 else ''}): {figures['renewals']} renewals"
+              f" in {figures['elapsed']:.1f} s = {rate:,.0f} renewals/s (failures: {figures['failures']})")
         print(f"floor (plain SQL, same rows): {floor_s:.1f} s = {floor_rate:,.0f} renewals/s; pass/floor = {rate / floor_rate:.0%}")
-        print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB")
+        if args.workers > 1:
+            print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB in its largest process, "
+                  f"at most {figures['total_mb']:.0f} MB in all {args.workers + 1}")
+        else:
+            print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB")
         print(f"second pass: {second.subscriptions} subscriptions processed, rows created: {created}")
         ok = figures["renewals"] == args.n and not any(created.values()) and second.subscriptions == 0
         print("OK" if ok else "NOT OK")

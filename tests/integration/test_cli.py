@@ -166,3 +166,11 @@ def test_the_worker_is_a_child_process_of_this_python() -> None:
 def test_parse_time() -> None:
     assert parse_time("2026-03-01T00:00:00Z") == utc(2026, 3, 1)
     assert parse_time("2026-03-01T08:00:00+08:00") == utc(2026, 3, 1)
+
+
+@pytest.mark.parametrize(("option", "message"), [("--workers", "--workers must be at least 1"), ("--batch-size", "--batch-size must be at least 1")])
+def test_billing_run_refuses_fewer_than_one(capsys: pytest.CaptureFixture[str], option: str, message: str) -> None:
+    code, _out, err = run(capsys, "billing", "run", option, "0")
+    assert code == 2
+    assert message in err
+    assert not AuditEvent.objects.filter(action="billing.run").exists()

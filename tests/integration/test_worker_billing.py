@@ -54,10 +54,10 @@ def _seed(n: int, tenants: int = 25, due_by=AS_OF) -> list[str]:
     return [s.pk for s in subs]
 
 
-def _billing_run(batch_size: int) -> subprocess.Popen[str]:
+def _billing_run(batch_size: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "prorata.cli", "billing", "run", "--as-of", "2026-03-01T00:00:00Z",
-         "--batch-size", str(batch_size), "--no-progress"],
+         "--batch-size", str(batch_size), "--no-progress", *extra],
         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -86,6 +86,20 @@ def test_two_billing_runs_at_once_renew_every_subscription_exactly_once():
     renewed = [int(out.split("(")[1].split(" renewals")[0]) for out, _err in outputs]
     assert sum(renewed) == 1200
     _assert_each_renewed_exactly_once(ids)
+
+
+def test_one_billing_run_in_three_worker_processes_renews_every_subscription_exactly_once():
+    ids = _seed(1200)
+    run = _billing_run(40, "--workers", "3")
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, (out, err)
+    assert "1200 subscriptions (1200 renewals)" in out
+    _assert_each_renewed_exactly_once(ids)
+    # One pass, one audit row for it, with the workers' sum.
+    from prorata.audit.models import AuditEvent
+
+    (row,) = AuditEvent.objects.filter(action="billing.run")
+    assert row.after["renewals"] == 1200
 
 
 def test_two_worker_processes_share_the_due_set_without_doing_anything_twice():

@@ -1,4 +1,4 @@
-"""Billing commands: `prorata worker` and `prorata billing run [--as-of TIME]`."""
+"""Billing commands: `prorata worker` and `prorata billing run [--as-of TIME] [--workers N]`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def register(subparsers: Any) -> None:
     run = billing_sub.add_parser("run", help="run one billing pass (for cron-only installs)")
     run.add_argument("--as-of", metavar="TIME", default=None, help="RFC 3339 time with a zone (default: now)")
     run.add_argument("--batch-size", type=int, default=500, help="subscriptions per transaction (default 500)")
+    run.add_argument("--workers", type=int, default=1,
+                     help="processes sharing the pass, each with its own connection (default 1; pays on PostgreSQL)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     run.set_defaults(func=cmd_billing_run)
 
@@ -70,10 +72,13 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
     from prorata.core.actor import Actor
     from prorata.tenants.selectors import now_for
 
-    from .engine import REALTIME, audit_pass, due_count, run_pass
+    from .engine import REALTIME, audit_pass, due_count, run_pass_in_workers
 
     if args.batch_size < 1:
         print("--batch-size must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
         return 2
     try:
         as_of = parse_time(args.as_of) if args.as_of else now_for(None)
@@ -82,7 +87,9 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
         return 2
     actor = Actor(kind="system", id="cli", label="prorata billing run", is_operator=True, role="operator")
     bar = _Bar(due_count(as_of=as_of), enabled=sys.stderr.isatty() and not args.no_progress)
-    result = run_pass(as_of=as_of, tenant_filter=REALTIME, batch_size=args.batch_size, actor=actor, progress=bar)
+    result = run_pass_in_workers(
+        as_of=as_of, workers=args.workers, tenant_filter=REALTIME, batch_size=args.batch_size, actor=actor, progress=bar,
+    )
     bar.close()
     audit_pass(result, actor)
     print(
