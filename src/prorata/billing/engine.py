@@ -255,7 +255,7 @@ def run_pass_in_workers(
 
     from . import pass_process
 
-    total = due_count(as_of=as_of, tenant_filter=tenant_filter)
+    total = due_count(as_of=as_of, tenant_filter=tenant_filter) if progress else 0
     connections.close_all()
     # spawn: each worker starts clean and opens its own connection (never one inherited by fork).
     context = multiprocessing.get_context("spawn")
