@@ -235,6 +235,18 @@ def counts() -> dict[str, int]:
             "payments": Payment.objects.count(), "audit_events": AuditEvent.objects.count()}
 
 
+def _command(base: str, args: argparse.Namespace) -> str:
+    """This run's command line, with any password in DATABASE_URL masked."""
+    parts = urlparse(base)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    env = f"DATABASE_URL={urlunparse(parts)} " if base.startswith("postgres") else "env -u DATABASE_URL "
+    options = f"--n {args.n} --batch-size {args.batch_size} --workers {args.workers}"
+    if args.tenants:
+        options += f" --tenants {args.tenants}"
+    return f"{env}.venv/bin/python bench/billing_run.py {options}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="due subscriptions (default 100000)")
@@ -250,6 +262,7 @@ def main() -> int:
         return 0
 
     base = os.environ.get("DATABASE_URL", "sqlite:///")
+    print("reproduce with:", _command(base, args))
     url, drop = make_database(base)
     _setup(url)
     from django.db import connection
