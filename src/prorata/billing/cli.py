@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--as-of", metavar="TIME", default=None, help="RFC 3339 time with a zone (default: now)")
     run.add_argument("--batch-size", type=int, default=500, help="subscriptions per transaction (default 500)")
     run.add_argument("--workers", type=int, default=1,
-                     help="processes sharing the pass, each with its own connection (default 1; pays on PostgreSQL)")
+                     help="processes sharing the pass, each with its own connection (default 1)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     run.set_defaults(func=cmd_billing_run)
 

@@ -242,8 +242,8 @@ def run_pass_in_workers(
 
     The workers share the due set exactly as separate `prorata worker`s do (claims by
     SKIP LOCKED, effects unique by key), so this only changes how fast a pass goes: Python's
-    work in one process overlaps the database's work for another. Worth it on PostgreSQL; SQLite
-    takes one writer at a time. With `progress`, the bar follows the due count.
+    work in one process overlaps the database's work for another. SQLite takes one writer at a
+    time, so there only the Python side overlaps. With `progress`, the bar follows the due count.
     """
     as_of = ensure_utc(as_of)
     if workers <= 1:
