@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Count
 
 from factories import make_card, make_plan, make_tenant, utc
+from prorata.audit.models import AuditEvent
 from prorata.billing.models import Invoice, Payment
 from prorata.core.clock import system_clock
 from prorata.core.periods import boundary
@@ -96,8 +97,6 @@ def test_one_billing_run_in_three_worker_processes_renews_every_subscription_exa
     assert "1200 subscriptions (1200 renewals)" in out
     _assert_each_renewed_exactly_once(ids)
     # One pass, one audit row for it, with the workers' sum.
-    from prorata.audit.models import AuditEvent
-
     (row,) = AuditEvent.objects.filter(action="billing.run")
     assert row.after["renewals"] == 1200
 
