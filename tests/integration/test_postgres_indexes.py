@@ -1,4 +1,5 @@
-"""Every index on a hot table is paid on every renewal: only those some query reads exist."""
+"""Every index and foreign-key check on a hot table is paid on every renewal: only those that
+earn their cost exist."""
 
 from __future__ import annotations
 
@@ -40,3 +41,28 @@ def test_no_single_tenant_index_beside_a_composite_one() -> None:
                          "subscriptions_subscription"}
     single = {table(sql) for sql in indexes if sql.endswith("USING btree (tenant_id)")}
     assert single & composite == set()
+
+
+def test_foreign_keys_checked_on_hot_tables() -> None:
+    """The money's links are checked by the database; copied tenant columns and the logs are not.
+
+    A line's or a payment's tenant is its invoice's; an audit row and its event are written
+    together by the change they record. Checking those cost more than all the rows' inserts
+    (docs/architecture.md, "Hot paths").
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [HOT_TABLES],
+        )
+        checked = sorted(cursor.fetchall())
+    assert checked == [
+        ("billing_invoice", "subscriptions_subscription"),
+        ("billing_invoice", "tenants_tenant"),
+        ("billing_invoiceline", "billing_invoice"),
+        ("billing_payment", "billing_invoice"),
+        ("billing_payment", "tenants_paymentmethod"),
+        ("subscriptions_subscription", "catalog_plan"),
+        ("subscriptions_subscription", "tenants_tenant"),
+    ]

@@ -7,6 +7,11 @@ class AuditEvent(models.Model):
     tenant = models.ForeignKey(
         "tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
         db_index=False,  # (tenant, id) below serves it
+        # An append-only log written by the change it records, in its transaction, with the tenant
+        # of the changed object: no database check (the dearest part of writing a renewal,
+        # docs/architecture.md, "Hot paths"). Deleting a tenant still deletes its rows (Django's
+        # on_delete).
+        db_constraint=False,
     )
     # Who: "user:<id>", "api_key:<id>", "system", with a readable label beside it.
     actor = models.CharField(max_length=120)

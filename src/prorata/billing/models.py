@@ -79,7 +79,10 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    # The invoice's tenant, copied for tenant-scoped reads. No database constraint: the invoice
+    # (checked below) already ties the line to its tenant, and a foreign-key check is the dearest
+    # part of writing a renewal (docs/architecture.md, "Hot paths").
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=15, choices=LineKind.choices)
     description = models.CharField(max_length=300)
@@ -106,8 +109,10 @@ class Payment(models.Model):
     """One charge attempt on one invoice; (invoice, attempt) is the gateway's idempotency key."""
 
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("pay"), editable=False)
-    # (tenant, invoice, attempt) below serves lookups by tenant.
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments", db_index=False)
+    # (tenant, invoice, attempt) below serves lookups by tenant. The invoice's tenant, with no
+    # database constraint, as InvoiceLine.tenant.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments", db_index=False,
+                               db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
     payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attempt = models.PositiveSmallIntegerField()

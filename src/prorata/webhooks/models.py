@@ -35,14 +35,16 @@ class WebhookEndpoint(models.Model):
 
 class Event(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("evt"), editable=False)
-    # (tenant, id) below serves lookups by tenant.
-    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # (tenant, id) below serves lookups by tenant. Tenant and audit row are the audit row's own,
+    # written with it (outbox): no database check, as AuditEvent.tenant.
+    tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)
     type = models.CharField(max_length=60)
     # The object after the change (before it, for removals), as the audit row recorded it.
     data = models.JSONField()
     # Business time of the change (the tenant's clock).
     created_at = models.DateTimeField()
-    audit_event = models.OneToOneField("audit.AuditEvent", on_delete=models.CASCADE, related_name="+")
+    audit_event = models.OneToOneField("audit.AuditEvent", on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         ordering = ["id"]
