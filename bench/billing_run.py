@@ -194,8 +194,8 @@ def floor(n: int) -> tuple[float, float | None]:
             write_rows(AuditEvent, ["id", "tenant", "actor", "actor_label", "action", "object_type", "object_id", "before", "after", "occurred_at", "recorded_at"],
                        ([ids[3 * i + k], t, "system", "Prorata", "invoice.paid", "invoice", inv[i], None, blob, _dt(e), _dt(e)]
                         for i, (_s, t, e, _q) in enumerate(subs) for k in range(3)))
-            write_rows(Event, ["id", "tenant", "type", "data", "created_at", "audit_event"],
-                       ([f"evt_floor{3 * i + k:020d}", t, "invoice.paid", blob, _dt(e), ids[3 * i + k]]
+            write_rows(Event, ["id", "tenant", "type", "created_at", "audit_event"],
+                       ([f"evt_floor{3 * i + k:020d}", t, "invoice.paid", _dt(e), ids[3 * i + k]]
                         for i, (_s, t, e, _q) in enumerate(subs) for k in range(3)))
             _update_subscriptions([(s, "active", _dt(e), _dt(e), _dt(e + month), _dt(e + month), 0) for s, _t, e, _q in subs])
             write_rows(Invoice, ["id", "tenant", "subscription", "kind", "currency", "period_start", "period_end", "issued_at", "status",

@@ -11,7 +11,8 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from standardwebhooks import Webhook
 
 from conftest import ApiClient
@@ -234,6 +235,25 @@ def test_removal_events_carry_the_object_before_it_was_removed():
         audit = audit_record(actor=SYSTEM, action="license.removed", object_type="license", object_id="lic_1",
                              tenant_id=tenant.pk, at=utc(2026, 1, 1), before={"id": "lic_1", "user": "user_1"})
     assert Event.objects.get(audit_event=audit).data == {"object": {"id": "lic_1", "user": "user_1"}}
+
+
+def test_events_list_reads_each_events_data_from_its_audit_row_with_the_page(settings):
+    settings.PRORATA_RATE_LIMIT = 0  # its window's first request does one more query
+    tenant = make_tenant()
+    _, key = make_api_key(tenant)
+    audits = [emit(tenant, obj={"id": f"sub_{i}", "status": "active"}) for i in range(12)]
+    api = ApiClient(key)
+    api.get("/events?limit=1")  # the key's first use is stamped once; not part of a page's cost
+
+    def queries(path: str) -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            body = api.get(path).json()
+        return len(captured), body
+
+    one, _ = queries("/events?limit=1")
+    twelve, page = queries("/events?limit=12")
+    assert [e["data"] for e in page["data"]] == [{"object": a.after} for a in audits]
+    assert twelve == one  # not one more query per event
 
 
 # --- delivery ------------------------------------------------------------------------------------

@@ -293,18 +293,17 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
     _dt = datetime_adapter()  # noqa: N806 - one lookup per batch, not per value
     ids = _next_audit_ids(len(audits))
     recorded = _dt(system_clock.now())
-    afters = [json.dumps(a) for (_t, _action, _ot, _oid, _b, a, _at) in audits]
     audit_rows = [
-        [i, t, actor.ref, actor.label, action, ot, oid, json.dumps(b) if b is not None else None, after, _dt(at), recorded]
-        for i, (t, action, ot, oid, b, _a, at), after in zip(ids, audits, afters, strict=True)
+        [i, t, actor.ref, actor.label, action, ot, oid, json.dumps(b) if b is not None else None, json.dumps(a), _dt(at), recorded]
+        for i, (t, action, ot, oid, b, a, at) in zip(ids, audits, strict=True)
     ]
     from prorata.webhooks.models import Event
 
     event_ids = iter(ids_for.many("evt", len(audits)))
+    # An event's data is its audit row's (Event.data).
     event_rows = [
-        # {"object": <the audit row's after>}, reusing its JSON text.
-        [next(event_ids), t, action, '{"object": ' + after + "}", _dt(at), i]
-        for i, (t, action, _ot, _oid, _b, _a, at), after in zip(ids, audits, afters, strict=True) if is_event_type(action)
+        [next(event_ids), t, action, _dt(at), i]
+        for i, (t, action, _ot, _oid, _b, _a, at) in zip(ids, audits, strict=True) if is_event_type(action)
     ]
     # Children first: foreign keys are checked at commit (Django creates them DEFERRABLE
     # INITIALLY DEFERRED), so the invoices, which take the gap-free numbers under the
@@ -315,7 +314,7 @@ def renew_simple(subs: list[Subscription], *, actor: Actor, result: Any) -> list
                ([*r[:9], _dt(r[9])] for r in payments))
     write_rows(AuditEvent, ["id", "tenant", "actor", "actor_label", "action", "object_type", "object_id", "before", "after", "occurred_at", "recorded_at"],
                audit_rows)
-    write_rows(Event, ["id", "tenant", "type", "data", "created_at", "audit_event"], event_rows)
+    write_rows(Event, ["id", "tenant", "type", "created_at", "audit_event"], event_rows)
     if changes:
         write_rows(StatusChange, ["tenant", "subscription", "from_status", "to_status", "event", "at", "actor"],
                    ([*r[:5], _dt(r[5]), r[6]] for r in changes))

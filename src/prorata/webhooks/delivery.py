@@ -110,7 +110,7 @@ def _claim(now: datetime, limit: int, delivery_ids: list[str] | None) -> tuple[l
 
 
 def _attempt(delivery_id: str, lease: datetime, now: datetime, run: DeliveryRun) -> None:
-    delivery = Delivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("endpoint", "event__audit_event").filter(pk=delivery_id).first()
     if delivery is None:
         return  # its endpoint was deleted meanwhile
     body = event_body(delivery.event)

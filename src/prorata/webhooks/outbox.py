@@ -35,11 +35,8 @@ def outbox_append_many(audits: Sequence[AuditEvent]) -> list[Event]:
     if not worthy:
         return []
     events = Event.objects.bulk_create([
-        Event(
-            tenant_id=a.tenant_id, type=a.action, created_at=a.occurred_at, audit_event=a,
-            # The object after the change; for a removal, as it was before.
-            data={"object": a.after if a.after is not None else a.before},
-        )
+        # Its data is the audit row's (Event.data).
+        Event(tenant_id=a.tenant_id, type=a.action, created_at=a.occurred_at, audit_event=a)
         for a in worthy
     ])
     tenants = {e.tenant_id for e in events}

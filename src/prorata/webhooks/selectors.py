@@ -57,14 +57,14 @@ def events_list(
     *, actor: Actor, tenant_id: str | None = None, type: str | None = None,
     limit: int | None = None, starting_after: str | None = None,
 ) -> tuple[list[Event], bool]:
-    qs = _scope(actor, Event.objects.all(), tenant_id)
+    qs = _scope(actor, Event.objects.select_related("audit_event"), tenant_id)
     if type:
         qs = qs.filter(type=type)
     return paginate(qs, limit, starting_after)
 
 
 def event_get(*, actor: Actor, event_id: str) -> Event:
-    event = _scope(actor, Event.objects.all(), None).filter(pk=event_id).first()
+    event = _scope(actor, Event.objects.select_related("audit_event"), None).filter(pk=event_id).first()
     if event is None:
         raise NotFound("not_found", object="event", id=event_id)
     return event
