@@ -6,7 +6,7 @@ import re
 
 import time_machine
 
-from prorata.core.ids import IdFactory, new_id
+from prorata.core.ids import IdFactory, new_id, new_ids
 
 ID_RE = re.compile(r"^sub_[0-9a-hjkmnp-tv-z]{26}$")
 
@@ -22,7 +22,10 @@ def test_ids_are_unique() -> None:
     assert len(ids) == 10_000
 
 
-def test_ids_sort_by_creation_time() -> None:
+def test_ids_sort_by_creation_time(monkeypatch) -> None:
+    from prorata.core import ids
+
+    monkeypatch.setattr(ids, "_last", (0, 0))  # this process's earlier ids are from the real clock
     with time_machine.travel("2026-01-01T00:00:00Z", tick=False):
         first = new_id("in")
     with time_machine.travel("2026-01-01T00:00:00.002Z", tick=False):
@@ -41,3 +44,20 @@ def test_id_factory_makes_ids_and_deconstructs_for_migrations() -> None:
     assert IdFactory("lic") == factory
     assert IdFactory("sub") != factory
     assert hash(IdFactory("lic")) == hash(factory)
+
+
+def test_ids_of_one_millisecond_are_strictly_increasing() -> None:
+    with time_machine.travel("2026-01-01T00:00:00Z", tick=False):
+        made = [new_id("evt") for _ in range(1000)]
+        batch = new_ids("evt", 500)
+    assert made == sorted(made) and len(set(made)) == 1000
+    assert batch == sorted(batch) and batch[0] > made[-1]
+    assert {len(i) for i in made + batch} == {len("evt_") + 26}
+
+
+def test_a_clock_stepping_back_does_not_make_smaller_ids() -> None:
+    with time_machine.travel("2026-01-01T00:00:01Z", tick=False):
+        later = new_id("in")
+    with time_machine.travel("2026-01-01T00:00:00Z", tick=False):
+        earlier_clock = new_id("in")
+    assert earlier_clock > later

@@ -1,15 +1,22 @@
 """Public identifiers: a type prefix and a ULID-style body (time-ordered, 80 random bits).
 
-Ordering by id follows creation order closely enough for `starting_after` pagination. The
-timestamp only orders ids; it is not business time (that comes from a clock).
+Ids made by one process are strictly increasing, also within one millisecond (the random part
+of a later id in the same millisecond is the previous one plus one, as ULID's monotonic mode),
+so ordering by id follows creation order for `starting_after` pagination. Across processes
+ids of one millisecond are unordered. The timestamp only orders ids; it is not business time
+(that comes from a clock).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+_RAND_BITS = 80
+_lock = threading.Lock()
+_last = (0, 0)  # (milliseconds, random part) of the last id made by this process
 
 
 def _encode(value: int, length: int) -> str:
@@ -20,10 +27,33 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
-def new_id(prefix: str) -> str:
+def _next_bodies(count: int) -> tuple[int, int]:
+    """(milliseconds, first random part) for `count` consecutive ids, reserved for the caller."""
+    global _last
     millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    rand = int.from_bytes(os.urandom(10), "big") >> 1  # headroom: increments stay within 80 bits
+    with _lock:
+        last_millis, last_rand = _last
+        if millis <= last_millis:
+            millis, rand = last_millis, last_rand + 1
+            if rand + count >= 1 << _RAND_BITS:
+                millis, rand = last_millis + 1, 0
+        _last = (millis, rand + count - 1)
+    return millis, rand
+
+
+def new_id(prefix: str) -> str:
+    millis, rand = _next_bodies(1)
     return f"{prefix}_{_encode(millis, 10)}{_encode(rand, 16)}"
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """`count` ids of one prefix in increasing order, as `count` calls of `new_id` would make."""
+    if count <= 0:
+        return []
+    millis, rand = _next_bodies(count)
+    head = f"{prefix}_{_encode(millis, 10)}"
+    return [head + _encode(rand + i, 16) for i in range(count)]
 
 
 class IdFactory:
