@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from prorata.core.errors import Conflict
-from prorata.subscriptions.domain.transitions import (
+from prorata.core.transitions import (
     ASSIGNABLE,
     ENTITLED,
     EVENTS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from prorata.core.actor import Actor
-from prorata.subscriptions.domain.transitions import ENTITLED
+from prorata.core.transitions import ENTITLED
 from prorata.subscriptions.models import Subscription
 from prorata.tenants.selectors import tenant_get
 

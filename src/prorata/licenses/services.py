@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, NotFound
-from prorata.subscriptions.domain.transitions import ASSIGNABLE
+from prorata.core.transitions import ASSIGNABLE
 from prorata.subscriptions.services import subscription_lock
 from prorata.tenants.models import TENANT_ROLES, User
 from prorata.tenants.selectors import now_for

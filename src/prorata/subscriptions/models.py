@@ -1,4 +1,4 @@
-"""Subscriptions and their status history. Tables only; transitions live in domain/."""
+"""Subscriptions and their status history. Tables only; transitions live in prorata.core.transitions.."""
 
 from django.db import models
 from django.db.models import Q

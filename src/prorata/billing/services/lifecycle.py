@@ -13,7 +13,7 @@ from datetime import datetime
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.periods import boundary, period_index_at
-from prorata.subscriptions.domain.transitions import ACTIVE, PAST_DUE, Event
+from prorata.core.transitions import ACTIVE, PAST_DUE, Event
 from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services.common import snapshot, subscription_transition
 

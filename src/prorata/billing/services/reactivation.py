@@ -7,7 +7,7 @@ from django.db import transaction
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, PaymentFailed
 from prorata.core.periods import period
-from prorata.subscriptions.domain.transitions import DISABLED, EXPIRED, Event
+from prorata.core.transitions import DISABLED, EXPIRED, Event
 from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services.common import snapshot, subscription_lock
 from prorata.tenants.selectors import default_payment_method, now_for

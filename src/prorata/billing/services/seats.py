@@ -9,7 +9,7 @@ from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, InvalidInput, PaymentFailed
 from prorata.core.proration import unused_credit
-from prorata.subscriptions.domain.transitions import ACTIVE, PAST_DUE, TRIALING
+from prorata.core.transitions import ACTIVE, PAST_DUE, TRIALING
 from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services.common import snapshot, subscription_lock
 from prorata.tenants.selectors import now_for

@@ -27,8 +27,7 @@ from typing import Any, Literal
 from prorata.core.clock import ensure_utc
 from prorata.core.periods import local_date
 from prorata.core.proration import unused_credit
-
-from .transitions import ACTIVE, DELETED, DISABLED, EXPIRED, PAST_DUE, TRIALING
+from prorata.core.transitions import ACTIVE, DELETED, DISABLED, EXPIRED, PAST_DUE, TRIALING
 
 Outcome = Literal["allowed", "blocked", "nothing_to_cancel"]
 

@@ -10,11 +10,11 @@ from django.db import transaction
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, InvalidInput, NotFound
+from prorata.core.transitions import TRIALING, Event
 from prorata.tenants.selectors import default_payment_method, now_for
 
 from ..display import decision_params
 from ..domain.cancellation import Decision, decide
-from ..domain.transitions import TRIALING, Event
 from ..models import Subscription
 from ..reasons import CANCEL_REASONS
 from ..selectors import cancel_policy_of, cancellation_facts, period_paid, subscription_get

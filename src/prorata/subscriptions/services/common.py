@@ -7,8 +7,8 @@ from typing import Any
 
 from prorata.core.actor import Actor
 from prorata.core.errors import NotFound
+from prorata.core.transitions import next_status
 
-from ..domain.transitions import next_status
 from ..models import StatusChange, Subscription
 from ..selectors import visible_subscriptions
 

@@ -11,9 +11,9 @@ from prorata.catalog.models import Plan
 from prorata.core.actor import Actor
 from prorata.core.errors import InvalidInput, NotFound, PaymentFailed
 from prorata.core.periods import period
+from prorata.core.transitions import ACTIVE, TRIALING
 from prorata.tenants.selectors import default_payment_method, now_for, tenant_get
 
-from ..domain.transitions import ACTIVE, TRIALING
 from ..models import StatusChange, Subscription
 from .common import snapshot
 

@@ -7,9 +7,9 @@ from django.db import transaction
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, InvalidInput
+from prorata.core.transitions import ASSIGNABLE
 from prorata.tenants.selectors import now_for
 
-from ..domain.transitions import ASSIGNABLE
 from ..models import Subscription
 from .common import snapshot, subscription_lock
 

@@ -1,4 +1,5 @@
-"""The subscription status machine, SPEC §3, as data.
+"""The subscription status machine, SPEC §3, as data: the vocabulary billing, subscriptions and
+licenses share (a renewal planner decides status changes with it as much as a cancel does).
 
 Every status change in Prorata asks `next_status(current, event)`; anything not in the table
 is refused with `invalid_transition`, so no code path can invent a transition of its own.
