@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 
@@ -62,3 +64,21 @@ class ApiClient:
 @pytest.fixture
 def anonymous_api() -> ApiClient:
     return ApiClient()
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Undo everything the block writes, as a test case's own transaction does.
+
+    Marked like the test case's transaction, so that code which refuses to call a payment
+    processor inside a transaction (prorata.payments.gateway.outside_transaction) still runs
+    here: this transaction stands for the database's outer boundary, not for the code's.
+    """
+    atomic = transaction.atomic()
+    atomic._from_testcase = True  # type: ignore[attr-defined]
+    atomic.__enter__()
+    try:
+        yield
+    finally:
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)

@@ -9,8 +9,8 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from prorata.billing.gateway import tokenize_for_tests
 from prorata.catalog.models import Plan, Product
+from prorata.payments.sandbox import tokenize_for_tests
 from prorata.tenants.models import ApiKey, PaymentMethod, Tenant, TestClock, User
 
 _seq = itertools.count(1)

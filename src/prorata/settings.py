@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "prorata.subscriptions",
     "prorata.licenses",
     "prorata.billing",
+    "prorata.payments",
     "prorata.support",
     "prorata.audit",
     "prorata.webhooks",
@@ -175,6 +176,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PRORATA_LOG_LEVEL", "WARNING")},
 }
+
+# How long the process that recorded a call to the payment processor owns it (seconds) before
+# reconciliation may ask the processor what became of it; longer than the processor's timeout.
+PRORATA_PAYMENT_LEASE_SECONDS = float(os.environ.get("PRORATA_PAYMENT_LEASE_SECONDS", "120"))
+# The payment processor: "sandbox" (test cards, no network) or "stripe".
+PRORATA_GATEWAY = os.environ.get("PRORATA_GATEWAY", "sandbox")
 
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))

@@ -52,7 +52,7 @@ def test_tenant_key_sees_its_own_events_oldest_first(world: dict) -> None:
     assert first == {
         "id": ev["c1"].pk, "tenant": world["contoso"].pk, "actor": "user:user_x", "actor_label": "Ada",
         "action": "subscription.created", "object_type": "subscription", "object_id": "sub_c",
-        "before": {"status": "active"}, "after": {"status": "disabled", "amount": 1857},
+        "before": {"status": "active"}, "after": {"status": "disabled", "amount": 1857}, "details": None,
         "occurred_at": "2026-01-02T09:00:00Z", "recorded_at": first["recorded_at"],
     }
     # Naming its own tenant gives the same page.

@@ -46,7 +46,8 @@ def test_assign_list_remove() -> None:
     actions = list(AuditEvent.objects.filter(object_type="license").values_list("action", flat=True))
     assert actions == ["license.assigned", "license.assigned", "license.removed", "license.assigned"]
     removed = AuditEvent.objects.get(action="license.removed")
-    assert removed.before["user"] == a.pk and removed.after == {"assigned_licenses": 1, "quantity": 2}
+    assert removed.before["user"] == a.pk and removed.before["id"] == removed.object_id and removed.after is None
+    assert removed.details == {"reason": "unassigned", "assigned_licenses": 1, "quantity": 2}
 
 
 def test_users_of_another_tenant_and_staff_are_not_found() -> None:

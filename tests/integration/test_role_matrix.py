@@ -17,11 +17,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from test_fuzz_cross_tenant import body_for, world_b
 
-from conftest import ApiClient
+from conftest import ApiClient, rolled_back
 from factories import make_api_key, make_user
 from prorata.api import api
 
@@ -42,20 +41,10 @@ EXTRA_FIELDS: dict[str, Any] = {
 }
 
 
-class Rollback(Exception):
-    pass
-
-
 def isolated(send):
     """Run one request and undo whatever it changed, so every cell of the table starts equal."""
-    holder = {}
-    try:
-        with transaction.atomic():
-            holder["response"] = send()
-            raise Rollback
-    except Rollback:
-        pass
-    return holder["response"]
+    with rolled_back():
+        return send()
 
 
 def operations(ids: dict[str, str]) -> list[tuple[str, str, str, dict, dict | None]]:

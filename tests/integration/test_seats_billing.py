@@ -6,10 +6,10 @@ import pytest
 
 from conftest import ApiClient
 from factories import make_api_key, make_card, make_clock, make_plan, make_tenant, make_user, utc
-from prorata.billing.engine import advance_clock
 from prorata.billing.models import CreditNote, Invoice, Payment
 from prorata.core.actor import Actor
 from prorata.licenses.models import License
+from prorata.subscriptions.engine import advance_clock
 from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services import subscription_purchase, subscription_set_recurring_billing
 from prorata.tenants.models import PaymentMethod
@@ -114,7 +114,8 @@ def test_a_declined_increase_changes_nothing(world):
     sub.refresh_from_db()
     assert sub.quantity == 2
     assert Invoice.objects.filter(kind="proration").count() == 0
-    assert Payment.objects.filter(status="failed").count() == 0
+    # Only the declined attempt is on record, with no invoice.
+    assert list(Payment.objects.filter(status="failed").values_list("invoice_id", "failure_code")) == [(None, "card_declined")]
 
 
 @pytest.mark.parametrize("quantity", [0, -1, "3", 1.5, None, 10**7])

@@ -36,7 +36,7 @@ def test_buying_charges_the_first_period_now() -> None:
         ("", "active", "created")
     ]
     event = AuditEvent.objects.get(action="subscription.created", object_id=sub.pk)
-    assert event.after["status"] == "active" and event.after["trial"] is False
+    assert event.after["status"] == "active" and event.after["id"] == event.object_id and event.details["trial"] is False
     assert event.actor.startswith("api_key:")
 
 
@@ -76,7 +76,9 @@ def test_no_card_or_declined_creates_nothing(card, code) -> None:
     assert error_of(r)["code"] == code
     assert not Subscription.objects.exists()
     assert not Invoice.objects.exists()
-    assert not Payment.objects.exists()
+    # The declined attempt is on record (an attempt with no card never reached the processor).
+    attempts = list(Payment.objects.values_list("invoice_id", "status", "failure_code", "amount"))
+    assert attempts == ([] if card is None else [(None, "failed", "card_declined", 2 * w.plan.unit_amount)])
     assert AuditEvent.objects.count() == audit_before
 
 

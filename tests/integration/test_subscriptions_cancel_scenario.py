@@ -79,7 +79,7 @@ def test_twenty_five_assigned_blocks_then_one_removed_allows_and_cancel_credits_
     ]
     event = AuditEvent.objects.get(action="subscription.cancelled", object_id=sub_id)
     assert event.before["status"] == "active" and event.after["status"] == "disabled"
-    assert event.after["assisted"] is False and event.after["credit_amount"] == 55714
+    assert event.details["assisted"] is False and event.details["credit_amount"] == 55714
     assert event.occurred_at == utc(2026, 2, 3, 11)
 
     # A disabled subscription no longer licenses its users.
@@ -137,9 +137,9 @@ def test_assisted_cancel_of_forty_assigned_through_a_claimed_callback_request() 
     assert body["credit_note"]["amount"] == 40000  # 40 x $20.00 x 14/28
 
     event = AuditEvent.objects.get(action="subscription.cancelled", object_id=sub_id)
-    assert event.after["assisted"] is True
-    assert event.after["callback_request"] == cb_id
-    assert event.after["assigned_licenses"] == 40
+    assert event.details["assisted"] is True
+    assert event.details["callback_request"] == cb_id
+    assert event.details["assigned_licenses"] == 40
     assert event.actor.startswith("api_key:")
     cb = CallbackRequest.objects.get(pk=cb_id)
     assert (cb.status, cb.outcome, cb.resolved_at) == ("resolved", "cancelled_on_behalf", utc(2026, 2, 15, 11))
@@ -147,7 +147,7 @@ def test_assisted_cancel_of_forty_assigned_through_a_claimed_callback_request() 
 
     # And the tenant reads it in its audit log.
     events = w.api.get("/audit_events", {"action": "subscription.cancelled"}).json()["data"]
-    assert [(e["object_id"], e["after"]["assisted"]) for e in events] == [(sub_id, True)]
+    assert [(e["object_id"], e["details"]["assisted"]) for e in events] == [(sub_id, True)]
 
 
 def test_a_support_engineer_signed_in_can_cancel_on_behalf() -> None:

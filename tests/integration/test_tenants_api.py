@@ -270,8 +270,10 @@ def test_remove_user_frees_licenses(world: dict) -> None:
     assert list(License.objects.values_list("pk", flat=True)) == [kept.pk]
     removed = AuditEvent.objects.filter(action="license.removed").order_by("object_id")
     assert [(e.object_id, e.before) for e in removed] == sorted(
-        [(lic1.pk, {"subscription": sub1.pk, "user": leaver.pk}), (lic2.pk, {"subscription": sub2.pk, "user": leaver.pk})]
+        [(lic.pk, {"id": lic.pk, "subscription": lic.subscription_id, "user": leaver.pk, "email": "leaver@contoso.test",
+                   "display_name": leaver.display_name, "assigned_at": "2026-01-02T00:00:00Z"}) for lic in (lic1, lic2)]
     )
+    assert {e.details["reason"] for e in removed} == {"user_removed"}
     user_removed = AuditEvent.objects.get(action="user.removed")
     assert (user_removed.object_id, user_removed.before["email"]) == (leaver.pk, "leaver@contoso.test")
     # The user row is gone: a second removal is NotFound.

@@ -344,21 +344,21 @@ def test_a_crashed_workers_claim_expires_and_the_delivery_is_sent(receiver):
 
 
 def test_batch_writes_fan_out_like_single_ones():
-    from prorata.audit.models import AuditEvent
-    from prorata.webhooks.outbox import outbox_append_many
+    from prorata.core.actor import SYSTEM
+    from prorata.platform.writer import Changes
 
     a, b = make_tenant(), make_tenant()
     t = system_clock.now()
     only_a = WebhookEndpoint.objects.create(tenant=a, url="https://a.test/", events=["subscription.renewed"], secret=signing.new_secret(), created_by="t", created_at=t)
     vendor = WebhookEndpoint.objects.create(tenant=None, url="https://v.test/", events=["*"], secret=signing.new_secret(), created_by="t", created_at=t)
-    rows = AuditEvent.objects.bulk_create([
-        AuditEvent(tenant=tenant, actor="system", action=action, object_type="subscription", object_id="sub_1",
-                   after={"id": "sub_1"}, occurred_at=utc(2026, 4, 1))
-        for tenant in (a, b) for action in ("subscription.renewed", "invoice.issued", "billing.run")
-    ])
+    changes = Changes()
+    for tenant in (a, b):
+        for action in ("subscription.renewed", "invoice.issued", "billing.run"):
+            changes.audit(actor=SYSTEM, tenant_id=tenant.pk, action=action, object_type="subscription",
+                          object_id="sub_1", at=utc(2026, 4, 1), after={"id": "sub_1"})
     with transaction.atomic():
-        events = outbox_append_many(rows)
-    assert len(events) == 4  # billing.run is no event
+        changes.flush()
+    assert len(changes.event_ids) == 4  # billing.run is no event
     pairs = sorted((d.endpoint_id == vendor.pk, d.event.tenant_id == a.pk, d.event.type)
                    for d in Delivery.objects.select_related("event"))
     assert pairs == sorted([

@@ -253,7 +253,7 @@ def test_the_sweep_is_queued_once_and_sends_what_is_due(receiver):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_scheduler_queues_a_webhook_sweep_each_cycle():
-    from prorata.billing.worker import _scheduler
+    from prorata.worker import _scheduler
 
     stop = threading.Event()
     thread = threading.Thread(target=_scheduler, args=(stop, 0.01))

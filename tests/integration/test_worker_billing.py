@@ -55,11 +55,12 @@ def _seed(n: int, tenants: int = 25, due_by=AS_OF) -> list[str]:
     return [s.pk for s in subs]
 
 
-def _billing_run(batch_size: int, *extra: str) -> subprocess.Popen[str]:
+def _billing_run(batch_size: int, *extra: str, lease: float | None = None) -> subprocess.Popen[str]:
+    env = _env() if lease is None else {**_env(), "PRORATA_PAYMENT_LEASE_SECONDS": str(lease)}
     return subprocess.Popen(
         [sys.executable, "-m", "prorata.cli", "billing", "run", "--as-of", "2026-03-01T00:00:00Z",
          "--batch-size", str(batch_size), "--no-progress", *extra],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
@@ -131,7 +132,8 @@ def test_two_worker_processes_share_the_due_set_without_doing_anything_twice():
 
 def test_a_pass_killed_half_way_and_run_again_loses_nothing_and_does_nothing_twice():
     ids = _seed(1500)
-    victim = _billing_run(10)
+    # A short lease, so that the next pass may reconcile the killed pass's calls soon after.
+    victim = _billing_run(10, lease=1)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and Invoice.objects.count() < 200:
         time.sleep(0.05)
@@ -139,8 +141,37 @@ def test_a_pass_killed_half_way_and_run_again_loses_nothing_and_does_nothing_twi
     victim.wait()
     done_before = Invoice.objects.count()
     assert 0 < done_before < 1500, "the pass should be killed half-way"
+    time.sleep(1.2)
 
     again = _billing_run(100)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, (out, err)
     _assert_each_renewed_exactly_once(ids)
+
+
+def test_a_pass_killed_between_the_charges_and_their_commit_charges_nobody_twice():
+    """SIGKILL after the processor charged a batch, before the outcome committed: the charges are
+    made and on record at the processor, their calls are on record here; the next pass asks the
+    processor instead of charging again, and writes every outcome once."""
+    from prorata.billing.models import GatewayCall
+    from prorata.payments.models import SandboxOperation
+
+    ids = _seed(60)
+    env = {**_env(), "KILL_AT_BATCH": "3", "PRORATA_PAYMENT_LEASE_SECONDS": "1"}
+    victim = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "killed_pass.py"), "10"],
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert victim.returncode == -signal.SIGKILL, (victim.stdout, victim.stderr)
+    # Two batches written; the third charged at the processor and recorded, its outcome lost.
+    assert Invoice.objects.filter(kind="period").count() == 20
+    assert GatewayCall.objects.count() == 10
+    assert SandboxOperation.objects.filter(kind="charge").count() == 30
+    time.sleep(1.2)  # the dead pass's lease on its calls ends
+
+    again = _billing_run(25)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, (out, err)
+    _assert_each_renewed_exactly_once(ids)
+    assert not GatewayCall.objects.exists()
+    charges = list(SandboxOperation.objects.filter(kind="charge").values_list("key", "requests"))
+    assert len(charges) == len(ids) and {requests for _key, requests in charges} == {1}
+    assert set(Payment.objects.values_list("key", flat=True)) == {key for key, _ in charges}

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from factories import make_card, make_clock, make_plan, make_tenant
-from prorata.billing.engine import advance_clock
 from prorata.billing.models import CreditNote, Invoice, Refund
 from prorata.core.actor import Actor
+from prorata.subscriptions.engine import advance_clock
 from prorata.subscriptions.models import StatusChange, Subscription
 from prorata.tenants.models import TestClock
 
@@ -60,11 +60,12 @@ def refunds(tenant) -> list[Refund]:
 __all__ = ["OPERATOR", "make_plan", "tenant_on_clock", "buy", "advance", "lines_of", "period_invoices", "statuses"]
 
 
-@pytest.fixture(autouse=True, params=["bulk", "per_row"])
+@pytest.fixture(autouse=True, params=["batch", "one_at_a_time"])
 def billing_path(request, monkeypatch):
-    """Every calendar walk runs twice: through the bulk renewal path and the per-row path."""
-    if request.param == "per_row":
-        from prorata.billing import bulk
+    """Every calendar walk runs twice: in batches, and one subscription per batch (the same
+    pipeline; the rows must be the same either way)."""
+    if request.param == "one_at_a_time":
+        from prorata.subscriptions import engine
 
-        monkeypatch.setattr(bulk, "MIN_BULK", 10**9)
+        monkeypatch.setattr(engine, "DEFAULT_BATCH_SIZE", 1)
     return request.param

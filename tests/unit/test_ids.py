@@ -61,3 +61,27 @@ def test_a_clock_stepping_back_does_not_make_smaller_ids() -> None:
     with time_machine.travel("2026-01-01T00:00:00Z", tick=False):
         earlier_clock = new_id("in")
     assert earlier_clock > later
+
+
+def _reference(value: int, length: int) -> str:
+    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    return "".join(alphabet[(value >> (5 * (length - 1 - i))) & 31] for i in range(length))
+
+
+def test_the_body_is_ten_characters_of_milliseconds_then_sixteen_of_randomness() -> None:
+    import random
+
+    from prorata.core.ids import _body
+
+    rng = random.Random(3)
+    for millis, rand in [(0, 0), (1767225600000, (1 << 80) - 1)] + [(rng.randrange(1 << 48), rng.randrange(1 << 80)) for _ in range(2000)]:
+        assert _body(millis, rand) == _reference(millis, 10) + _reference(rand, 16)
+
+
+def test_a_run_of_ids_is_what_one_at_a_time_would_make(monkeypatch) -> None:
+    from prorata.core import ids
+
+    for start in (0, (1 << 15) - 5, (1 << 80) - 70_000):
+        monkeypatch.setattr(ids, "_next_bodies", lambda count, start=start: (1767225600000, start))
+        many = ids.new_ids("evt", 70_000)
+        assert many == [f"evt_{ids._body(1767225600000, start + i)}" for i in range(70_000)]

@@ -66,3 +66,25 @@ def test_a_django_import_in_core_breaks_the_contract(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "core is pure Python: no Django, no other prorata package BROKEN" in result.stdout
     assert "prorata.core.leaky -> django (l.1)" in result.stdout
+
+
+def test_billing_importing_subscriptions_breaks_the_contract(tmp_path: Path) -> None:
+    """Billing may not call back into the subscriptions package, not even lazily inside a function."""
+    src = tmp_path / "src"
+    shutil.copytree(
+        REPO / "src" / "prorata", src / "prorata",
+        ignore=shutil.ignore_patterns("__pycache__", "locale", "templates", "static", "*.mo", "*.po"),
+    )
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (src / "prorata" / "billing" / "callback.py").write_text(
+        "def renew():\n    from prorata.subscriptions.services import subscription_purchase\n\n    return subscription_purchase\n"
+    )
+    (src / "prorata" / "billing" / "models.py").write_text(
+        (src / "prorata" / "billing" / "models.py").read_text() + "\n\ndef _leak():\n    from prorata.billing.services import charges\n\n    return charges\n"
+    )
+    result = _lint(tmp_path, src)
+    assert result.returncode != 0
+    assert "billing never imports the subscriptions package" in result.stdout and "BROKEN" in result.stdout
+    assert "prorata.billing.callback -> prorata.subscriptions.services" in result.stdout
+    # A model importing a service breaks the layers.
+    assert "prorata.billing.models is not allowed to import prorata.billing.services" in result.stdout

@@ -22,7 +22,7 @@ def audit_event_out(event: AuditEvent) -> dict[str, Any]:
     return {
         "id": event.pk, "tenant": event.tenant_id, "actor": event.actor, "actor_label": event.actor_label,
         "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
-        "before": event.before, "after": event.after,
+        "before": event.before, "after": event.after, "details": event.details,
         "occurred_at": event.occurred_at, "recorded_at": event.recorded_at,
     }
 

@@ -1,5 +1,6 @@
 """The audit log: append-only, one row per change, written in the change's own transaction."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -19,8 +20,12 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=40)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    # For the actions that are webhook events, `after` (or `before`, for a removal) is the
+    # object's public API schema, which the event sends as `data.object`; `details` holds the
+    # facts of the action that are not the object's (who was assisted, which credit note, ...).
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    details = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     # Business time (the tenant's clock) and the wall time it was recorded.
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)

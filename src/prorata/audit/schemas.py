@@ -19,6 +19,8 @@ class AuditEventOut(Schema):
     object_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    # Facts of the action beside the object (for webhook events, `after`/`before` is the object's schema).
+    details: dict[str, Any] | None
     # Business time (the tenant's clock, so a test clock's time) and the wall time of recording.
     occurred_at: datetime
     recorded_at: datetime

@@ -20,24 +20,21 @@ def audit_record(
     at: datetime,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. `at` is business time (the tenant's clock).
+    """Append one audit row (and its event and deliveries, for an event type); returns the row.
 
-    When the action is a webhook event type, the event and its deliveries are written to the
-    outbox here too, in the caller's transaction: they exist exactly when the change commits.
+    `at` is business time (the tenant's clock). Written by the one writer
+    (`prorata.platform.writer`), as the billing pass writes thousands: the event exists exactly
+    when the change commits, and its deliveries are handed to a worker only after that commit.
+    For webhook event types `after` (or `before`, for a removal) is the object's API schema.
     """
-    from prorata.webhooks.outbox import outbox_append
+    from prorata.platform.writer import Changes
 
-    event = AuditEvent.objects.create(
-        tenant_id=tenant_id,
-        actor=actor.ref,
-        actor_label=actor.label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
-        occurred_at=at,
-    )
-    outbox_append(event)
-    return event
+    changes = Changes()
+    changes.audit(actor=actor, tenant_id=tenant_id, action=action, object_type=object_type, object_id=object_id,
+                  at=at, before=before, after=after, details=details)
+    changes.flush()
+    return AuditEvent(id=changes.audit_ids[0], tenant_id=tenant_id, actor=actor.ref, actor_label=actor.label,
+                      action=action, object_type=object_type, object_id=object_id, before=before, after=after,
+                      details=details, occurred_at=at)

@@ -1,4 +1,4 @@
-"""Billing routes: seat changes, reactivation, and the tenant's invoices, credit notes and refunds."""
+"""Billing routes: the tenant's invoices, credit notes and refunds."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ from ninja import Router
 from prorata.api import actor_of
 from prorata.pagination import page
 from prorata.schemas import errors
-from prorata.subscriptions.schemas import SubscriptionOut, subscription_out
-from prorata.subscriptions.selectors import subscription_get
 from prorata.tenants.selectors import tenant_get
 
-from . import selectors, services
+from . import selectors
 from .schemas import (
     CreditNotePage,
     InvoiceOut,
     InvoicePage,
-    QuantityIn,
     RefundPage,
     credit_note_out,
     invoice_out,
@@ -33,28 +30,6 @@ def _tenant(request: HttpRequest, tenant: str | None) -> str | None:
     if tenant is None:
         return None
     return tenant_get(actor=actor_of(request), tenant_id=tenant).pk
-
-
-@router.post(
-    "/subscriptions/{subscription_id}/quantity", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
-    operation_id="subscription_change_quantity",
-    summary="Change the number of licenses: more are charged now, prorated; fewer are credited",
-)
-def change_quantity(request: HttpRequest, subscription_id: str, body: QuantityIn) -> dict[str, Any]:
-    actor = actor_of(request)
-    services.subscription_change_quantity(actor=actor, subscription_id=subscription_id, quantity=body.quantity)
-    return subscription_out(subscription_get(actor=actor, subscription_id=subscription_id))
-
-
-@router.post(
-    "/subscriptions/{subscription_id}/reactivate", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
-    operation_id="subscription_reactivate",
-    summary="Reactivate an expired or disabled subscription: a new period from today, charged now",
-)
-def reactivate(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
-    actor = actor_of(request)
-    services.subscription_reactivate(actor=actor, subscription_id=subscription_id)
-    return subscription_out(subscription_get(actor=actor, subscription_id=subscription_id))
 
 
 @router.get(

@@ -13,6 +13,16 @@ MESSAGES = {
     ),
     "subscription_not_changeable": _("The number of licenses cannot be changed while the subscription is %(status)s."),
     "subscription_past_due": _("The last payment failed. Update your payment method before buying more licenses."),
+    "payment_in_progress": _(
+        "A payment for this subscription is being processed right now. Try again in a minute."
+    ),
+    "payment_not_confirmed": _(
+        "The payment processor did not confirm the payment in time. Nothing more will be charged: "
+        "check Bills & payments in a few minutes to see whether it went through."
+    ),
+    "authentication_required": _(
+        "Your bank asks you to confirm this payment. Open Bills & payments and choose Confirm payment."
+    ),
     "invalid_credit_amount": _("A credit must be a whole, non-negative number of minor units."),
     "invalid_as_of": _("“%(value)s” is not a valid time. Use RFC 3339, for example 2026-01-31T00:00:00Z."),
 }

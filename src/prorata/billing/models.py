@@ -4,6 +4,7 @@ Every cent is traceable: an invoice's `credit_applied` is the sum of its CreditA
 a credit note's `applied_amount` + `refunded_amount` is what its applications and refunds say.
 """
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -103,29 +104,39 @@ class InvoiceLine(models.Model):
 class PaymentStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # The card's bank asks the cardholder to confirm (3-D Secure); the invoice stays open.
+    REQUIRES_ACTION = "requires_action", _("Needs confirmation")
 
 
 class Payment(models.Model):
-    """One charge attempt on one invoice; (invoice, attempt) is the gateway's idempotency key."""
+    """The answer to one charge attempt, unique by its business key (also the processor's
+    idempotency key): subscription, period start and attempt number (billing.domain.renewal).
+
+    `invoice` is empty for a refused checkout (a purchase, seat increase or reactivation whose
+    charge was declined: nothing was created, but the attempt is on record).
+    """
 
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("pay"), editable=False)
-    # (tenant, invoice, attempt) below serves lookups by tenant. The invoice's tenant, with no
-    # database constraint, as InvoiceLine.tenant.
+    # (tenant, key) below serves lookups by tenant. The invoice's tenant, with no database
+    # constraint, as InvoiceLine.tenant.
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="payments", db_index=False,
                                db_constraint=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="payments")
     payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key = models.CharField(max_length=200)
     attempt = models.PositiveSmallIntegerField()
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=PaymentStatus.choices)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices)
     failure_code = models.CharField(max_length=40, blank=True, default="")
+    # The processor's reference of the charge (what a refund is made against).
+    reference = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "invoice", "attempt"], name="one_payment_per_invoice_attempt"),
+            models.UniqueConstraint(fields=["tenant", "key"], name="one_payment_per_charge_key"),
         ]
 
     def __str__(self) -> str:
@@ -163,6 +174,8 @@ class CreditNote(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["settles_on"], name="cn_pending_due_idx", condition=Q(status="pending")),
+            # The billing pass asks, per tenant, whether a note of its settles before some work.
+            models.Index(fields=["tenant", "settles_on"], name="cn_pending_tenant_idx", condition=Q(status="pending")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="credit_note_amount_not_negative"),
@@ -209,6 +222,9 @@ class RefundStatus(models.TextChoices):
 
 
 class Refund(models.Model):
+    """Money returned to the payment that paid, unique by (credit note, payment): its key
+    `<credit note>/<payment>` is the processor's idempotency key."""
+
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("re"), editable=False)
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="refunds")
     credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="refunds")
@@ -217,6 +233,7 @@ class Refund(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.SUCCEEDED)
+    reference = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -228,3 +245,49 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class GatewayCallKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    REFUND = "refund", _("Refund")
+
+
+class GatewayCall(models.Model):
+    """A call to the payment processor, recorded and committed before it is made.
+
+    The row lives from just before the call until the transaction that writes the call's
+    outcome (the payment or refund, the invoice, the subscription) deletes it. A row still here
+    after its lease is a call whose outcome was lost (a crash, a rollback, a timeout): the next
+    pass or `prorata payments reconcile` asks the processor what became of `key` and writes the
+    outcome, instead of charging again. While a subscription has a call here, nothing else
+    changes it (`payment_in_progress`).
+    """
+
+    key = models.CharField(primary_key=True, max_length=200)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    kind = models.CharField(max_length=6, choices=GatewayCallKind.choices)
+    # What the money is for (billing.domain.renewal's purposes, or "settlement" for a refund).
+    purpose = models.CharField(max_length=20)
+    # The subscription it is for (also of a purchase, whose subscription is created on success).
+    subscription_id = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    credit_note_id = models.CharField(max_length=40, blank=True, default="")
+    payment_id = models.CharField(max_length=40, blank=True, default="")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payment_method_id = models.CharField(max_length=40, blank=True, default="")
+    token = models.CharField(max_length=100)
+    charge_reference = models.CharField(max_length=100, blank=True, default="")
+    # Everything needed to write the outcome without planning again (billing.domain.renewal.Plan
+    # and, for a checkout, what the request asked for).
+    plan = models.JSONField(encoder=DjangoJSONEncoder)
+    # Real time: until then the process that recorded the call owns it.
+    lease_until = models.DateTimeField(db_index=True)
+    # Business time of the work.
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "key"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="one_gateway_call_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

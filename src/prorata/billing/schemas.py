@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import StrictInt
-
-from prorata.schemas import StrictIn
 
 from .models import CreditNote, Invoice, Refund
-
-
-class QuantityIn(StrictIn):
-    # Strict: "3" or 3.0 is not a number of licenses.
-    quantity: StrictInt
 
 
 class InvoiceLineOut(Schema):
@@ -90,33 +83,54 @@ class RefundPage(Schema):
     has_more: bool
 
 
+INVOICE_FIELDS = ("id", "number", "tenant_id", "subscription_id", "kind", "status", "currency", "period_start",
+                  "period_end", "issued_at", "subtotal", "credit_applied", "total", "amount_paid", "paid_at")
+LINE_FIELDS = ("kind", "description", "quantity", "unit_amount", "amount", "period_start", "period_end")
+
+
+def invoice_values_out(invoice: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The invoice's API shape (InvoiceOut) from its column values and its lines' (in order).
+
+    The API and every invoice.* webhook event use this one function, so an event's
+    `data.object` is what `GET /invoices/{id}` returned at that moment.
+    """
+    return {
+        "id": invoice["id"], "number": invoice["number"], "tenant": invoice["tenant_id"],
+        "subscription": invoice["subscription_id"], "kind": invoice["kind"], "status": invoice["status"],
+        "currency": invoice["currency"], "period_start": invoice["period_start"], "period_end": invoice["period_end"],
+        "issued_at": invoice["issued_at"], "subtotal": invoice["subtotal"], "credit_applied": invoice["credit_applied"],
+        "total": invoice["total"], "amount_paid": invoice["amount_paid"], "paid_at": invoice["paid_at"],
+        "lines": [{k: line[k] for k in LINE_FIELDS} for line in lines],
+    }
+
+
 def invoice_out(invoice: Invoice) -> dict[str, Any]:
+    values = {f: getattr(invoice, f) for f in INVOICE_FIELDS}
+    lines = [{f: getattr(line, f) for f in LINE_FIELDS} for line in sorted(invoice.lines.all(), key=lambda x: x.pk)]
+    return invoice_values_out(values, lines)
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
+
+
+def credit_note_out(note: CreditNote | Mapping[str, Any]) -> dict[str, Any]:
+    """The credit note's API shape, from the model or from its column values (the writer's rows)."""
+    g = _get
     return {
-        "id": invoice.pk, "number": invoice.number, "tenant": invoice.tenant_id, "subscription": invoice.subscription_id,
-        "kind": invoice.kind, "status": invoice.status, "currency": invoice.currency,
-        "period_start": invoice.period_start, "period_end": invoice.period_end, "issued_at": invoice.issued_at,
-        "subtotal": invoice.subtotal, "credit_applied": invoice.credit_applied, "total": invoice.total,
-        "amount_paid": invoice.amount_paid, "paid_at": invoice.paid_at,
-        "lines": [
-            {"kind": line.kind, "description": line.description, "quantity": line.quantity,
-             "unit_amount": line.unit_amount, "amount": line.amount,
-             "period_start": line.period_start, "period_end": line.period_end}
-            for line in sorted(invoice.lines.all(), key=lambda x: x.pk)
-        ],
+        "id": g(note, "id"), "number": g(note, "number"), "tenant": g(note, "tenant_id"),
+        "subscription": g(note, "subscription_id"), "invoice": g(note, "invoice_id"), "currency": g(note, "currency"),
+        "amount": g(note, "amount"), "reason": g(note, "reason"), "status": g(note, "status"),
+        "settles_on": g(note, "settles_on"), "applied_amount": g(note, "applied_amount"),
+        "refunded_amount": g(note, "refunded_amount"), "settled_at": g(note, "settled_at"),
+        "created_at": g(note, "created_at"),
     }
 
 
-def credit_note_out(note: CreditNote) -> dict[str, Any]:
+def refund_out(refund: Refund | Mapping[str, Any]) -> dict[str, Any]:
+    g = _get
     return {
-        "id": note.pk, "number": note.number, "tenant": note.tenant_id, "subscription": note.subscription_id,
-        "invoice": note.invoice_id, "currency": note.currency, "amount": note.amount, "reason": note.reason,
-        "status": note.status, "settles_on": note.settles_on, "applied_amount": note.applied_amount,
-        "refunded_amount": note.refunded_amount, "settled_at": note.settled_at, "created_at": note.created_at,
-    }
-
-
-def refund_out(refund: Refund) -> dict[str, Any]:
-    return {
-        "id": refund.pk, "tenant": refund.tenant_id, "credit_note": refund.credit_note_id, "payment": refund.payment_id,
-        "amount": refund.amount, "currency": refund.currency, "status": refund.status, "created_at": refund.created_at,
+        "id": g(refund, "id"), "tenant": g(refund, "tenant_id"), "credit_note": g(refund, "credit_note_id"),
+        "payment": g(refund, "payment_id"), "amount": g(refund, "amount"), "currency": g(refund, "currency"),
+        "status": g(refund, "status"), "created_at": g(refund, "created_at"),
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import QuerySet
 
 from prorata.core.actor import Actor
@@ -89,3 +92,29 @@ def payments_list(*, actor: Actor, tenant: Tenant | str | None = None, invoice_i
     if invoice_id:
         qs = qs.filter(invoice_id=invoice_id)
     return list(qs.order_by("id"))
+
+
+def paid_for_period(*, subscription: Any, period_start: datetime) -> tuple[Invoice | None, int, int]:
+    """The period's invoice, the full-period value of the seats it charged for, and the unit amount.
+
+    The amount is read from the invoice lines, never from today's price: the `charge` line's
+    unit amount × the seats held now (seats added mid-period were charged by `proration`
+    lines at that same unit amount; removed ones were credited), before any credit applied —
+    credit applied was the tenant's own money. With no seat change since the invoice it is
+    exactly the `charge` line's amount. Proration of this amount to the unused part of the
+    period therefore credits every seat only for the time it was paid for.
+    """
+    invoice = (
+        Invoice.objects.filter(tenant_id=subscription.tenant_id, subscription_id=subscription.pk,
+                               period_start=period_start, kind="period")
+        .prefetch_related("lines").first()
+    )
+    if invoice is None:
+        return None, 0, 0
+    line = next((x for x in sorted(invoice.lines.all(), key=lambda x: x.pk) if x.kind == "charge"), None)
+    if line is None:
+        return invoice, 0, 0
+    unit = int(line.unit_amount)
+    if line.quantity == subscription.quantity:
+        return invoice, int(line.amount), unit
+    return invoice, unit * int(subscription.quantity), unit

@@ -13,6 +13,7 @@ from prorata.tenants.models import TENANT_ROLES, User
 from prorata.tenants.selectors import now_for
 
 from .models import License
+from .schemas import license_out
 from .selectors import assigned_count
 
 
@@ -51,8 +52,8 @@ def license_assign(*, actor: Actor, subscription_id: str, user_id: str) -> Licen
             raise Conflict("license_already_assigned", details={"user": user.pk}) from None
         audit_record(
             actor=actor, action="license.assigned", object_type="license", object_id=lic.pk,
-            tenant_id=sub.tenant_id, at=now, before=None,
-            after={"subscription": sub.pk, "user": user.pk, "assigned_licenses": count + 1, "quantity": sub.quantity},
+            tenant_id=sub.tenant_id, at=now, before=None, after=license_out(lic),
+            details={"assigned_licenses": count + 1, "quantity": sub.quantity},
         )
     return lic
 
@@ -61,15 +62,18 @@ def license_remove(*, actor: Actor, subscription_id: str, user_id: str) -> None:
     """Take the user's seat of the subscription back (`license_not_found` if they hold none)."""
     with transaction.atomic():
         sub = subscription_lock(actor=actor, subscription_id=subscription_id)
-        lic = License.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, user_id=user_id).first()
+        lic = (
+            License.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, user_id=user_id)
+            .select_related("user").first()
+        )
         if lic is None:
             raise NotFound("license_not_found", details={"user": user_id})
         now = now_for(sub.tenant)
-        before = {"subscription": sub.pk, "user": lic.user_id, "assigned_at": lic.assigned_at.isoformat()}
+        before = license_out(lic)
         lic_id = lic.pk
         lic.delete()
         audit_record(
             actor=actor, action="license.removed", object_type="license", object_id=lic_id,
             tenant_id=sub.tenant_id, at=now, before=before,
-            after={"assigned_licenses": assigned_count(sub), "quantity": sub.quantity},
+            details={"reason": "unassigned", "assigned_licenses": assigned_count(sub), "quantity": sub.quantity},
         )

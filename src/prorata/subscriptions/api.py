@@ -21,6 +21,7 @@ from .schemas import (
     CancelOut,
     CancelReasonOut,
     DecisionOut,
+    QuantityIn,
     RecurringBillingIn,
     SubscriptionIn,
     SubscriptionOut,
@@ -112,3 +113,25 @@ def cancel_subscription(request: HttpRequest, subscription_id: str, body: Cancel
         feedback=body.feedback, callback_request_id=body.callback_request,
     )
     return {"subscription": _fresh(request, sub.pk), "credit_note": credit_note_brief(credit_note)}
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/quantity", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_change_quantity",
+    summary="Change the number of licenses: more are charged now, prorated; fewer are credited",
+)
+def change_quantity(request: HttpRequest, subscription_id: str, body: QuantityIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_change_quantity(actor=actor, subscription_id=subscription_id, quantity=body.quantity)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/reactivate", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_reactivate",
+    summary="Reactivate an expired or disabled subscription: a new period from today, charged now",
+)
+def reactivate(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_reactivate(actor=actor, subscription_id=subscription_id)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))

@@ -21,6 +21,11 @@ class SubscriptionIn(StrictIn):
     trial: StrictBool = Field(default=False, description="Start with the plan's free trial.")
 
 
+class QuantityIn(StrictIn):
+    # Strict: "3" or 3.0 is not a number of licenses.
+    quantity: StrictInt
+
+
 class RecurringBillingIn(StrictIn):
     enabled: StrictBool
 

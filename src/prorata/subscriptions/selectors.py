@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 
+from prorata.billing.domain.renewal import Price
+from prorata.billing.domain.renewal import SubscriptionFacts as BillingFacts
+from prorata.catalog.models import Plan as CatalogPlan
 from prorata.core.actor import Actor
 from prorata.core.errors import NotFound
 from prorata.pagination import paginate
@@ -16,6 +19,22 @@ from .models import Subscription
 
 if TYPE_CHECKING:
     from prorata.billing.models import Invoice
+
+
+def price_of(plan: CatalogPlan) -> Price:
+    """What the plan charges, for the billing planner."""
+    return Price(plan_id=plan.pk, currency=plan.currency, unit_amount=int(plan.unit_amount), interval=plan.interval,
+                 proration_unit=plan.proration_unit, grace_days=plan.grace_days, disabled_days=plan.disabled_days)
+
+
+def facts_of(sub: Subscription) -> BillingFacts:
+    """The subscription as the billing planner sees it."""
+    return BillingFacts(
+        id=sub.pk, status=sub.status, quantity=sub.quantity, recurring_billing=sub.recurring_billing,
+        billing_anchor=sub.billing_anchor, current_period_start=sub.current_period_start,
+        current_period_end=sub.current_period_end, trial_end=sub.trial_end, status_changed_at=sub.status_changed_at,
+        canceled_at=sub.canceled_at, payment_attempts=sub.payment_attempts,
+    )
 
 
 def visible_subscriptions(actor: Actor) -> QuerySet[Subscription]:
@@ -83,11 +102,45 @@ def period_paid(subscription: Subscription) -> tuple[Invoice | None, int]:
 
     An unpaid (past due) invoice gave nothing to give back, so it credits 0.
     """
-    from prorata.billing.services import paid_for_period
+    from prorata.billing.selectors import paid_for_period
 
     if subscription.status not in ("active", "past_due"):
         return None, 0
-    invoice, amount = paid_for_period(subscription=subscription, period_start=subscription.current_period_start)
+    invoice, amount, _unit = paid_for_period(subscription=subscription, period_start=subscription.current_period_start)
     if invoice is None or getattr(invoice, "status", "") != "paid":
         return invoice, 0
     return invoice, amount
+
+
+def next_charges(subscriptions: list[Subscription]) -> dict[str, dict[str, Any]]:
+    """When each subscription's next renewal (or trial conversion) will charge, and how much —
+    planned by the billing planner with the tenant's credit as it is now (its balance, and the
+    credit notes settling at that boundary), so this is the amount the pass will charge if
+    nothing changes. Subscriptions that will not be charged are absent.
+    """
+    from prorata.billing.domain.renewal import BillingInput, next_charge
+    from prorata.billing.models import CreditNote
+    from prorata.billing.services.invoices import TenantCredit
+    from prorata.tenants.models import PaymentMethod
+
+    live = [s for s in subscriptions if s.status in ("trialing", "active") and s.recurring_billing and s.canceled_at is None]
+    if not live:
+        return {}
+    tenants = {s.tenant_id for s in live}
+    methods = dict(PaymentMethod.objects.filter(tenant_id__in=tenants, is_default=True).values_list("tenant_id", "id"))
+    balances = dict(Tenant.objects.filter(pk__in=tenants).values_list("pk", "credit_balance"))
+    credits = {t: TenantCredit(t, int(balances.get(t) or 0)) for t in tenants}
+    for tid, *note in (CreditNote.objects.filter(tenant_id__in=tenants, status="pending")
+                       .order_by("settles_on", "id")
+                       .values_list("tenant_id", "id", "number", "amount", "applied_amount", "refunded_amount", "settles_on")):
+        credits[tid].notes.append(list(note))
+    out: dict[str, dict[str, Any]] = {}
+    for sub in live:
+        facts = facts_of(sub)
+        at = sub.trial_end if sub.status == "trialing" and sub.trial_end else sub.current_period_end
+        inp = BillingInput(subscription=facts, price=price_of(sub.plan), timezone=sub.tenant.timezone,
+                           payment_method_id=methods.get(sub.tenant_id), credits=credits[sub.tenant_id].credits(at))
+        planned = next_charge(inp)
+        if planned is not None:
+            out[sub.pk] = {"at": planned[0], "amount": planned[1], "currency": planned[2]}
+    return out

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from prorata.tenants.selectors import default_payment_method
 from prorata.web.access import actor_of, area, attempt, tenant_of
 
 from . import selectors
@@ -19,18 +18,6 @@ from .display import decision_message
 from .forms import CancelForm, LicenseCountForm, RecurringBillingForm
 
 LIVE = ("trialing", "active", "past_due")
-
-
-def _next_charge(sub: Any, has_card: bool) -> dict[str, Any] | None:
-    """When the next charge falls and what it will be, before any account credit: the plan's
-    price for every purchased license at the next period boundary (the renewal or trial
-    conversion the billing pass will make). None when nothing will be charged."""
-    if not sub.recurring_billing or sub.canceled_at is not None or sub.status not in LIVE:
-        return None
-    if sub.status == "trialing" and not has_card:
-        return None
-    at = sub.trial_end if sub.status == "trialing" and sub.trial_end else sub.current_period_end
-    return {"at": at, "amount": sub.quantity * sub.plan.unit_amount, "currency": sub.plan.currency}
 
 
 def _actions(sub: Any) -> dict[str, bool]:
@@ -49,8 +36,11 @@ def _actions(sub: Any) -> dict[str, bool]:
 @area("billing")
 def subscription_list(request: HttpRequest) -> HttpResponse:
     subs, _more = selectors.subscriptions_list(actor=actor_of(request), tenant=tenant_of(request), limit=100)
-    has_card = default_payment_method(tenant_of(request)) is not None
-    rows = [{"sub": s, "next": _next_charge(s, has_card)} for s in subs if s.status != "deleted"]
+    subs = [s for s in subs if s.status != "deleted"]
+    for sub in subs:
+        sub.tenant = tenant_of(request)
+    upcoming = selectors.next_charges(subs)
+    rows = [{"sub": s, "next": upcoming.get(s.pk)} for s in subs]
     return render(request, "subscriptions/list.html", {"rows": rows})
 
 
@@ -59,7 +49,7 @@ def subscription_detail(request: HttpRequest, subscription_id: str) -> HttpRespo
     sub = selectors.subscription_get(actor=actor_of(request), subscription_id=subscription_id)
     context = {
         "sub": sub,
-        "next": _next_charge(sub, default_payment_method(tenant_of(request)) is not None),
+        "next": selectors.next_charges([sub]).get(sub.pk),
         "actions": _actions(sub),
         "count_form": LicenseCountForm(),
         "removable": max(sub.quantity - max(sub.assigned_licenses, 1), 0),
@@ -145,7 +135,7 @@ def _change_quantity(request: HttpRequest, subscription_id: str, sign: int) -> H
     if not form.is_valid():
         messages.error(request, _("Enter a whole number of licenses, at least 1."))
         return redirect("subscriptions:detail", subscription_id=sub.pk)
-    from prorata.billing.services import subscription_change_quantity
+    from prorata.subscriptions.services import subscription_change_quantity
 
     target = sub.quantity + sign * form.cleaned_data["count"]
     if target < 1:
@@ -174,7 +164,7 @@ def remove_licenses(request: HttpRequest, subscription_id: str) -> HttpResponse:
 def reactivate(request: HttpRequest, subscription_id: str) -> HttpResponse:
     actor = actor_of(request)
     sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
-    from prorata.billing.services import subscription_reactivate
+    from prorata.subscriptions.services import subscription_reactivate
 
     ok, _r = attempt(request, lambda: subscription_reactivate(actor=actor, subscription_id=sub.pk))
     if ok:

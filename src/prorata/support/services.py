@@ -14,6 +14,7 @@ from prorata.subscriptions.selectors import visible_subscriptions
 from prorata.tenants.selectors import now_for
 
 from .models import CallbackOutcome, CallbackRequest, CallbackStatus
+from .schemas import callback_request_out
 from .selectors import visible_callback_requests
 
 LANGUAGES = ("en", "zh-Hans")
@@ -48,13 +49,8 @@ def _text(value: str, field: str, limit: int) -> str:
 
 
 def _snapshot(request: CallbackRequest) -> dict:
-    return {
-        "subscription": request.subscription_id,
-        "status": request.status,
-        "language": request.language,
-        "claimed_by": request.claimed_by_id,
-        "outcome": request.outcome,
-    }
+    # The request's API schema: what the callback_request.* events send as data.object.
+    return callback_request_out(request)
 
 
 def _require_staff(actor: Actor) -> None:

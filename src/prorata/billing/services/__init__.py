@@ -1,25 +1,45 @@
-"""Billing services: every write of invoices, payments, credit notes, refunds and renewals.
+"""Billing services: invoices, payments, charges (processor calls), credit notes and settlement.
 
-Split by use case; import the public names from here.
+Split by use case; import the public names from here. Billing never calls back into the
+subscriptions package: subscriptions' services plan with billing.domain and write through these.
 """
 
-from .credit_notes import credit_note_create
-from .invoices import invoice_issue_period, invoice_issue_proration, paid_for_period
-from .lifecycle import next_action_at_for, subscription_process_due
-from .payments import invoice_collect
-from .reactivation import subscription_reactivate
-from .seats import subscription_change_quantity
-from .settlement import credit_note_settle
+from .charges import (
+    call_find,
+    call_record,
+    call_redo,
+    calls_claim_stale,
+    calls_in_flight,
+    calls_in_flight_notes,
+    calls_make,
+    calls_release,
+    calls_take,
+)
+from .credit_notes import credit_note_add
+from .invoices import (
+    IssuedInvoice,
+    TenantCredit,
+    credit_give_back,
+    existing_invoice,
+    invoice_issue,
+    invoice_paid,
+    payment_record,
+    payment_snapshot,
+    tenant_credits,
+)
+from .settlement import (
+    actor_from_json,
+    call_values,
+    credit_notes_complete,
+    credit_notes_finish,
+    credit_notes_prepare,
+    credit_notes_settle_now,
+)
 
 __all__ = [
-    "credit_note_create",
-    "credit_note_settle",
-    "invoice_collect",
-    "invoice_issue_period",
-    "invoice_issue_proration",
-    "next_action_at_for",
-    "paid_for_period",
-    "subscription_change_quantity",
-    "subscription_process_due",
-    "subscription_reactivate",
+    "IssuedInvoice", "TenantCredit", "actor_from_json", "call_find", "call_record", "call_redo", "call_values",
+    "calls_claim_stale", "calls_in_flight", "calls_in_flight_notes", "calls_make", "calls_release", "calls_take",
+    "credit_give_back", "credit_note_add", "credit_notes_complete", "credit_notes_finish", "credit_notes_prepare",
+    "credit_notes_settle_now", "existing_invoice", "invoice_issue", "invoice_paid", "payment_record",
+    "payment_snapshot", "tenant_credits",
 ]

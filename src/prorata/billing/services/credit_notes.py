@@ -3,46 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
-
-from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import InvalidInput
-from prorata.subscriptions.models import Subscription
+from prorata.core.ids import new_id
+from prorata.platform.writer import CREDIT_NOTE_SEQUENCE, Changes
 
-from ..models import CreditNote, CreditNoteReason, CreditNoteStatus, Invoice
-from .common import CREDIT_NOTE_SEQUENCE, credit_note_snapshot, format_number, reserve_numbers
+from ..models import CreditNote, CreditNoteReason
+from ..schemas import credit_note_out
 
 NEXT_BILLING_CYCLE = "next_billing_cycle"
+KEEP_AS_BALANCE = "keep_as_balance"
+REFUND_NOW = "refund_now"
 
 
-def credit_note_create(*, actor: Actor, subscription: Subscription, invoice: Invoice, amount: int, reason: str, at: datetime) -> CreditNote:
-    """A credit note of `amount` against `invoice`, settled per the plan's `credit_settlement`.
+def credit_note_add(
+    changes: Changes, *, actor: Actor, tenant_id: str, subscription_id: str, invoice_id: str, currency: str,
+    amount: int, reason: str, mode: str, at: datetime, settles_on: datetime,
+) -> dict[str, Any]:
+    """A credit note of `amount` against the invoice that paid, into the change's rows.
 
-    `next_billing_cycle` (R6): pending until the subscription's current period end, when the
-    billing pass settles it. `refund_now` and `keep_as_balance`: settled at `at`, in this same
-    transaction.
+    `next_billing_cycle` (R6): pending until `settles_on` (the subscription's current period
+    end), when the billing pass applies it to the invoices issued then and refunds the rest.
+    `refund_now` and `keep_as_balance`: due at once (`at`); the caller settles it after its
+    commit (`credit_notes_settle_now`), as a refund is a call to the processor.
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidInput("invalid_credit_amount", field="amount", value=amount)
     if reason not in CreditNoteReason.values:
         raise InvalidInput("invalid_request", details={"reason": reason})
-    from .settlement import credit_note_settle
-
-    with transaction.atomic():
-        mode = subscription.plan.credit_settlement
-        settles_on = subscription.current_period_end if mode == NEXT_BILLING_CYCLE else at
-        number = format_number(CREDIT_NOTE_SEQUENCE, reserve_numbers(CREDIT_NOTE_SEQUENCE))
-        note = CreditNote.objects.create(
-            tenant_id=subscription.tenant_id, subscription=subscription, invoice=invoice, number=number,
-            currency=invoice.currency, amount=amount, reason=reason, status=CreditNoteStatus.PENDING,
-            settles_on=settles_on, created_at=at,
-        )
-        audit_record(
-            actor=actor, action="credit_note.created", object_type="credit_note", object_id=note.pk,
-            tenant_id=subscription.tenant_id, at=at, after=credit_note_snapshot(note),
-        )
-        if mode != NEXT_BILLING_CYCLE:
-            note = credit_note_settle(actor=actor, credit_note=note, at=at)
-    return note
+    values = changes.insert(CreditNote, {
+        "id": new_id("cn"), "tenant_id": tenant_id, "subscription_id": subscription_id, "invoice_id": invoice_id,
+        "currency": currency, "amount": amount, "reason": reason, "status": "pending",
+        "settles_on": settles_on if mode == NEXT_BILLING_CYCLE else at, "applied_amount": 0, "refunded_amount": 0,
+        "settled_at": None, "created_at": at,
+    }, number=CREDIT_NOTE_SEQUENCE)
+    changes.audit(actor=actor, tenant_id=tenant_id, action="credit_note.created", object_type="credit_note",
+                  object_id=values["id"], at=at, after=lambda: credit_note_out(values))
+    return values

@@ -1,160 +1,185 @@
-"""Issuing invoices: a whole period in advance, or the prorated rest of a period for added seats."""
+"""Issuing invoices, recording payments on them, and spending the tenant's credit: the rows of a
+planned invoice (billing.domain.renewal.InvoicePlan) for the one writer (platform.writer).
+
+These functions only add rows to a `Changes`; the caller's transaction flushes them. Amounts
+come from the plan alone: nothing here computes money.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from prorata.audit.services import audit_record
-from prorata.core.actor import Actor
-from prorata.core.proration import remaining_charge
-from prorata.subscriptions.models import Subscription
+from prorata.core.ids import new_id
+from prorata.platform.writer import INVOICE_SEQUENCE, Changes
 from prorata.tenants.models import Tenant
 
-from ..models import CreditApplication, Invoice, InvoiceKind, InvoiceLine, LineKind
-from .common import (
-    INVOICE_SEQUENCE,
-    charge_description,
-    credit_description,
-    format_number,
-    invoice_snapshot,
-    product_name,
-    proration_description,
-    reserve_numbers,
-)
+from ..domain.renewal import BALANCE, Charge, ChargeResult, Credit, InvoicePlan
+from ..models import CreditApplication, CreditNote, Invoice, InvoiceLine, Payment
+from ..schemas import invoice_values_out
+from .common import charge_description, credit_description, proration_description
 
 
-def _apply_balance(*, invoice: Invoice, tenant_id: str, language: str, at: datetime) -> int:
-    """Apply the tenant's account credit to `invoice` (at most its subtotal); returns the amount.
+@dataclass
+class IssuedInvoice:
+    """An invoice written into a `Changes`: its column values and lines (numbered at flush)."""
 
-    The balance is decremented by a conditional update, so two invoices can never spend the
-    same credit: the update only succeeds while the balance still covers it.
+    values: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+    @property
+    def id(self) -> str:
+        return str(self.values["id"])
+
+    def payload(self, **overrides: Any) -> Callable[[], dict[str, Any]]:
+        """The invoice's API schema at flush time (its number known), with `overrides`."""
+        return lambda: invoice_values_out({**self.values, **overrides}, self.lines)
+
+    def issued_payload(self) -> Callable[[], dict[str, Any]]:
+        """The invoice as it was issued: open, nothing paid yet."""
+        return self.payload(status="open", amount_paid=0, paid_at=None)
+
+
+def invoice_issue(
+    changes: Changes, *, tenant_id: str, subscription_id: str, plan: InvoicePlan, at: datetime, language: str,
+    product: str, timezone: str, paid: int,
+) -> IssuedInvoice:
+    """Add the invoice of `plan`, issued at `at`, with `paid` of its total paid already.
+
+    Lines as planned (charge or proration, then credit applied); each credit applied is also a
+    CreditApplication (from the tenant's balance, or from a credit note).
     """
-    balance = Tenant.objects.filter(pk=tenant_id).values_list("credit_balance", flat=True).get()
-    take = min(int(balance), invoice.subtotal)
-    if take <= 0:
-        return 0
-    if not Tenant.objects.filter(pk=tenant_id, credit_balance__gte=take).update(credit_balance=F("credit_balance") - take):
-        return 0
-    InvoiceLine.objects.create(
-        tenant_id=tenant_id, invoice=invoice, kind=LineKind.CREDIT_APPLIED,
-        description=credit_description(language=language), quantity=1, unit_amount=-take, amount=-take,
-    )
-    CreditApplication.objects.create(tenant_id=tenant_id, invoice=invoice, amount=take, created_at=at)
-    return take
+    status = "paid" if paid >= plan.total else "open"
+    values = changes.insert(Invoice, {
+        "id": new_id("in"), "tenant_id": tenant_id, "subscription_id": subscription_id, "kind": plan.kind,
+        "currency": plan.currency, "period_start": plan.period_start, "period_end": plan.period_end, "issued_at": at,
+        "status": status, "subtotal": plan.subtotal, "credit_applied": plan.credit_applied, "total": plan.total,
+        "amount_paid": paid, "paid_at": at if status == "paid" else None, "created_at": at,
+    }, number=INVOICE_SEQUENCE)
+    lines = []
+    for line in plan.lines:
+        if line.kind == "charge":
+            text = charge_description(language=language, product=product, quantity=line.quantity,
+                                      start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
+        elif line.kind == "proration":
+            text = proration_description(language=language, product=product, quantity=line.quantity,
+                                         start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
+        else:
+            text = credit_description(language=language, number=line.credit_number or None)
+            changes.insert(CreditApplication, {
+                "tenant_id": tenant_id, "credit_note_id": None if line.credit_source == BALANCE else line.credit_source,
+                "invoice_id": values["id"], "amount": -line.amount, "created_at": at,
+            })
+        lines.append(changes.insert(InvoiceLine, {
+            "tenant_id": tenant_id, "invoice_id": values["id"], "kind": line.kind, "description": text,
+            "quantity": line.quantity, "unit_amount": line.unit_amount, "amount": line.amount,
+            "period_start": line.period_start, "period_end": line.period_end,
+        }))
+    return IssuedInvoice(values, lines)
 
 
-def invoice_issue_period(*, actor: Actor, subscription: Subscription, period_start: datetime, period_end: datetime, at: datetime) -> Invoice:
-    """The invoice for one whole period of `subscription`, issued in advance at `at`.
+def invoice_paid(changes: Changes, invoice: Invoice, *, amount: int, at: datetime) -> IssuedInvoice:
+    """Record `amount` more paid on an existing (locked) invoice; paid in full → `paid`."""
+    invoice.amount_paid += amount
+    fields: dict[str, Any] = {"amount_paid": invoice.amount_paid}
+    if invoice.amount_paid >= invoice.total and invoice.status == "open":
+        invoice.status, invoice.paid_at = "paid", at
+        fields.update(status="paid", paid_at=at)
+    changes.update(Invoice, invoice.pk, **fields)
+    return existing_invoice(invoice)
 
-    One `charge` line: quantity × plan.unit_amount. Then the tenant's account credit, as a
-    `credit_applied` line (negative). subtotal = the charge; total = subtotal − credit applied.
-    At most one per (subscription, period_start): if it exists it is returned unchanged.
+
+def existing_invoice(invoice: Invoice) -> IssuedInvoice:
+    from ..schemas import INVOICE_FIELDS, LINE_FIELDS
+
+    values = {f: getattr(invoice, f) for f in INVOICE_FIELDS}
+    lines = [{f: getattr(x, f) for f in LINE_FIELDS} for x in sorted(invoice.lines.all(), key=lambda x: x.pk)]
+    return IssuedInvoice(values, lines)
+
+
+def payment_record(
+    changes: Changes, *, tenant_id: str, invoice_id: str | None, charge: Charge, result: ChargeResult, at: datetime,
+) -> dict[str, Any]:
+    """The Payment row of one charge attempt: its key, amount and the gateway's answer."""
+    return changes.insert(Payment, {
+        "id": new_id("pay"), "tenant_id": tenant_id, "invoice_id": invoice_id,
+        "payment_method_id": charge.payment_method_id, "key": charge.key, "attempt": charge.attempt,
+        "amount": charge.amount, "currency": charge.currency, "status": result.status,
+        "failure_code": "" if result.status == "succeeded" else (result.failure_code or "card_declined"),
+        "reference": result.reference, "created_at": at,
+    })
+
+
+def payment_snapshot(payment: dict[str, Any]) -> dict[str, Any]:
+    """A payment attempt as the invoice.payment_failed event's details state it."""
+    return {k: payment[k] for k in ("id", "attempt", "amount", "currency", "status", "failure_code")} | {
+        "payment_method": payment["payment_method_id"]}
+
+
+@dataclass
+class TenantCredit:
+    """A tenant's spendable credit during one transaction: its balance and the credit notes
+    settling at this boundary, read under their row locks; spent invoice by invoice."""
+
+    tenant_id: str
+    balance: int
+    # [credit note id, number, amount, applied so far, refunded, settles_on] in settlement order.
+    notes: list[list[Any]] = field(default_factory=list)
+
+    def credits(self, at: datetime | None = None) -> tuple[Credit, ...]:
+        """The balance, then the notes settling at `at` (R6: a note pays the invoices issued at
+        its own boundary, not earlier ones)."""
+        out = [Credit(BALANCE, self.balance)] if self.balance > 0 else []
+        out += [Credit(n[0], n[2] - n[3] - n[4], n[1]) for n in self.notes
+                if at is not None and n[5] == at and n[2] - n[3] - n[4] > 0]
+        return tuple(out)
+
+    def spend(self, changes: Changes, plan: InvoicePlan) -> None:
+        """Take what `plan` applies from the balance and the notes (absolute values: rows locked)."""
+        for source, amount in plan.credit_taken():
+            if source == BALANCE:
+                if amount > self.balance:
+                    raise ValueError("an invoice took more credit than the balance holds")
+                self.balance -= amount
+                changes.update(Tenant, self.tenant_id, credit_balance=self.balance)
+                continue
+            note = next(n for n in self.notes if n[0] == source)
+            if amount > note[2] - note[3] - note[4]:
+                raise ValueError("an invoice took more than is left of a credit note")
+            note[3] += amount
+            changes.update(CreditNote, note[0], applied_amount=note[3])
+
+
+
+def credit_give_back(tenant_id: str, plan: InvoicePlan) -> None:
+    """Return to the balance what a refused checkout's plan had taken from it (checkouts take no
+    credit notes). Relative: the balance may have moved since the plan took its part."""
+    taken = sum(amount for source, amount in plan.credit_taken() if source == BALANCE)
+    if taken:
+        Tenant.objects.filter(pk=tenant_id).update(credit_balance=F("credit_balance") + taken)
+
+
+def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes_due_by: datetime | None) -> dict[str, TenantCredit]:
+    """The spendable credit of these tenants, locking the rows it reads (tenant, then notes).
+
+    `balances`: the tenants' balances as read with their subscriptions; only tenants with a
+    balance or a note due are locked and read again.
     """
-    existing = Invoice.objects.filter(
-        tenant_id=subscription.tenant_id, subscription_id=subscription.pk, period_start=period_start, kind=InvoiceKind.PERIOD
-    ).first()
-    if existing is not None:
-        return existing
-    plan = subscription.plan
-    tenant = subscription.tenant
-    try:
-        with transaction.atomic():
-            number = format_number(INVOICE_SEQUENCE, reserve_numbers(INVOICE_SEQUENCE))
-            amount = subscription.quantity * plan.unit_amount
-            invoice = Invoice.objects.create(
-                tenant_id=tenant.pk, subscription=subscription, number=number, kind=InvoiceKind.PERIOD,
-                currency=plan.currency, period_start=period_start, period_end=period_end, issued_at=at,
-                subtotal=amount, credit_applied=0, total=amount, created_at=at,
-            )
-            InvoiceLine.objects.create(
-                tenant_id=tenant.pk, invoice=invoice, kind=LineKind.CHARGE,
-                description=charge_description(
-                    language=tenant.language, product=product_name(plan.product, tenant.language),
-                    quantity=subscription.quantity, start=period_start, end=period_end, tz=tenant.timezone,
-                ),
-                quantity=subscription.quantity, unit_amount=plan.unit_amount, amount=amount,
-                period_start=period_start, period_end=period_end,
-            )
-            credit = _apply_balance(invoice=invoice, tenant_id=tenant.pk, language=tenant.language, at=at)
-            if credit:
-                invoice.credit_applied = credit
-                invoice.total = amount - credit
-                invoice.save(update_fields=["credit_applied", "total"])
-            audit_record(
-                actor=actor, action="invoice.issued", object_type="invoice", object_id=invoice.pk,
-                tenant_id=tenant.pk, at=at, after=invoice_snapshot(invoice),
-            )
-    except IntegrityError:
-        # Another transaction issued it first: the unique key makes it the one invoice.
-        existing = Invoice.objects.filter(
-            tenant_id=subscription.tenant_id, subscription_id=subscription.pk, period_start=period_start, kind=InvoiceKind.PERIOD
-        ).first()
-        if existing is None:
-            raise
-        return existing
-    return invoice
-
-
-def invoice_issue_proration(*, actor: Actor, subscription: Subscription, added: int, at: datetime) -> Invoice:
-    """The prorated charge for `added` seats from `at` to the end of the current period.
-
-    One `proration` line: round_half_up(added × unit_amount × remaining / total), then the
-    tenant's account credit applied as for a period invoice.
-    """
-    plan = subscription.plan
-    tenant = subscription.tenant
-    start, end = subscription.current_period_start, subscription.current_period_end
-    amount = remaining_charge(added * plan.unit_amount, start, end, at, plan.proration_unit, tenant.timezone)  # type: ignore[arg-type]
-    number = format_number(INVOICE_SEQUENCE, reserve_numbers(INVOICE_SEQUENCE))
-    invoice = Invoice.objects.create(
-        tenant_id=tenant.pk, subscription=subscription, number=number, kind=InvoiceKind.PRORATION,
-        currency=plan.currency, period_start=at, period_end=end, issued_at=at,
-        subtotal=amount, credit_applied=0, total=amount, created_at=at,
-    )
-    InvoiceLine.objects.create(
-        tenant_id=tenant.pk, invoice=invoice, kind=LineKind.PRORATION,
-        description=proration_description(
-            language=tenant.language, product=product_name(plan.product, tenant.language),
-            quantity=added, start=at, end=end, tz=tenant.timezone,
-        ),
-        quantity=added, unit_amount=plan.unit_amount, amount=amount, period_start=at, period_end=end,
-    )
-    credit = _apply_balance(invoice=invoice, tenant_id=tenant.pk, language=tenant.language, at=at)
-    if credit:
-        invoice.credit_applied = credit
-        invoice.total = amount - credit
-        invoice.save(update_fields=["credit_applied", "total"])
-    audit_record(
-        actor=actor, action="invoice.issued", object_type="invoice", object_id=invoice.pk,
-        tenant_id=tenant.pk, at=at, after=invoice_snapshot(invoice),
-    )
-    return invoice
-
-
-def paid_for_period(*, subscription: Subscription, period_start: datetime) -> tuple[Invoice | None, int]:
-    """The period's invoice and the full-period value of the seats it charged for.
-
-    The amount is read from the invoice lines, never from today's price: the `charge` line's
-    unit amount × the seats held now (seats added mid-period were charged by `proration`
-    lines at that same unit amount; removed ones were credited), before any credit applied —
-    credit applied was the tenant's own money. With no seat change since the invoice it is
-    exactly the `charge` line's amount. Proration of this amount to the unused part of the
-    period therefore credits every seat only for the time it was paid for.
-    """
-    invoice = (
-        Invoice.objects.filter(
-            tenant_id=subscription.tenant_id, subscription_id=subscription.pk,
-            period_start=period_start, kind=InvoiceKind.PERIOD,
-        ).first()
-    )
-    if invoice is None:
-        return None, 0
-    line = invoice.lines.filter(kind=LineKind.CHARGE).order_by("id").first()
-    if line is None:
-        return invoice, 0
-    if line.quantity == subscription.quantity:
-        return invoice, int(line.amount)
-    return invoice, int(line.unit_amount) * int(subscription.quantity)
+    out = {t: TenantCredit(t, 0) for t in tenant_ids}
+    with_balance = sorted(t for t in tenant_ids if balances.get(t, 0) > 0)
+    if with_balance:
+        for tid, balance in Tenant.objects.select_for_update().filter(pk__in=with_balance).order_by("pk").values_list("pk", "credit_balance"):
+            out[tid].balance = int(balance)
+    if notes_due_by is not None and tenant_ids:
+        notes = (
+            CreditNote.objects.select_for_update().filter(tenant_id__in=list(tenant_ids), status="pending", settles_on__lte=notes_due_by)
+            .order_by("settles_on", "id")
+            .values_list("tenant_id", "id", "number", "amount", "applied_amount", "refunded_amount", "settles_on")
+        )
+        for tid, *note in notes:
+            out[tid].notes.append(list(note))
+    return out

@@ -1,15 +1,25 @@
-"""Every write on subscriptions, split by use case. Import from here."""
+"""Every write on subscriptions — the whole subscription lifecycle — split by use case. Import from here."""
 
+from .billing_work import batch_charge, batch_finish, batch_prepare
 from .cancel import subscription_cancel, subscription_cancellation_decision
 from .common import subscription_lock, subscription_transition
 from .purchase import subscription_purchase
+from .quantity import subscription_change_quantity
+from .reactivate import subscription_reactivate
+from .reconcile import payments_reconcile
 from .recurring import subscription_set_recurring_billing
 
 __all__ = [
+    "batch_charge",
+    "batch_finish",
+    "batch_prepare",
+    "payments_reconcile",
     "subscription_cancel",
     "subscription_cancellation_decision",
+    "subscription_change_quantity",
     "subscription_lock",
     "subscription_purchase",
+    "subscription_reactivate",
     "subscription_set_recurring_billing",
     "subscription_transition",
 ]

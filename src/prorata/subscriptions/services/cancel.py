@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, InvalidInput, NotFound
 from prorata.core.transitions import TRIALING, Event
+from prorata.platform.writer import Changes
 from prorata.tenants.selectors import default_payment_method, now_for
 
 from ..display import decision_params
@@ -18,7 +18,13 @@ from ..domain.cancellation import Decision, decide
 from ..models import Subscription
 from ..reasons import CANCEL_REASONS
 from ..selectors import cancel_policy_of, cancellation_facts, period_paid, subscription_get
-from .common import snapshot, subscription_lock, subscription_transition
+from .common import (
+    ensure_no_payment_in_progress,
+    snapshot,
+    subscription_lock,
+    subscription_transition,
+)
+from .outcomes import next_action_at
 
 if TYPE_CHECKING:
     from prorata.billing.models import Invoice
@@ -112,11 +118,13 @@ def subscription_cancel(
     - trial with a payment method: stays a trial with recurring billing off, so at its end it
       expires instead of converting; nothing is charged and nothing is credited.
     """
-    from prorata.billing.services import credit_note_create, next_action_at_for
+    from prorata.billing.models import CreditNote
+    from prorata.billing.services import credit_note_add, credit_notes_settle_now
 
     reason, feedback = _validate(reason, feedback)
     with transaction.atomic():
         sub = subscription_lock(actor=actor, subscription_id=subscription_id)
+        ensure_no_payment_in_progress(sub)
         now = now_for(sub.tenant)
         callback = _callback_for_assist(actor, sub, callback_request_id)
         assisted = callback is not None
@@ -124,43 +132,49 @@ def subscription_cancel(
         if not decision.allowed:
             raise Conflict(decision.code, details=decision.as_dict(), **decision_params(decision))
 
-        before = snapshot(sub)
-        credit_note = None
-        if sub.status == TRIALING:
-            # Stays a trial: with recurring billing off, the trial's end expires it (R2).
-            sub.recurring_billing = False
-        else:
+        before = snapshot(sub, decision.assigned_licenses)
+        if sub.status != TRIALING:
             subscription_transition(actor=actor, subscription=sub, event=Event.CANCELLED, at=now)
-            sub.recurring_billing = False
+        # A trial stays a trial: with recurring billing off, the trial's end expires it (R2).
+        sub.recurring_billing = False
         sub.canceled_at = now
         sub.canceled_by = actor.ref
         sub.cancel_reason = reason
         sub.cancel_feedback = feedback
         sub.cancel_assisted = assisted
         # Trial: its end (it expires then). Disabled: canceled_at + disabled_days (deletion).
-        sub.next_action_at = next_action_at_for(sub)
+        sub.next_action_at = next_action_at(sub)
         sub.save()
 
+        changes = Changes()
         amount = decision.refund_preview.amount if decision.refund_preview else 0
+        note = None
         if amount > 0 and invoice is not None:
-            credit_note = credit_note_create(
-                actor=actor, subscription=sub, invoice=invoice, amount=amount,
-                reason="cancellation_proration", at=now,
+            note = credit_note_add(
+                changes, actor=actor, tenant_id=sub.tenant_id, subscription_id=sub.pk, invoice_id=invoice.pk,
+                currency=invoice.currency, amount=amount, reason="cancellation_proration",
+                mode=sub.plan.credit_settlement, at=now, settles_on=sub.current_period_end,
             )
-        audit_record(
+        changes.audit(
             actor=actor, action="subscription.cancelled", object_type="subscription", object_id=sub.pk,
-            tenant_id=sub.tenant_id, at=now, before=before,
-            after={
-                **snapshot(sub),
+            tenant_id=sub.tenant_id, at=now, before=before, after=snapshot(sub, decision.assigned_licenses),
+            details={
                 "assisted": assisted,
                 "callback_request": callback.pk if callback is not None else None,
                 "assigned_licenses": decision.assigned_licenses,
-                "credit_note": credit_note.pk if credit_note is not None else None,
+                "credit_note": note["id"] if note is not None else None,
                 "credit_amount": amount,
+                "reason": reason,
             },
         )
+        changes.flush()
         if callback is not None:
             from prorata.support.services import callback_request_close_after_cancel
 
             callback_request_close_after_cancel(actor=actor, request=callback, at=now)
+    credit_note = None
+    if note is not None:
+        if note["settles_on"] == note["created_at"]:
+            credit_notes_settle_now([note["id"]], actor=actor)
+        credit_note = CreditNote.objects.get(pk=note["id"])
     return sub, credit_note

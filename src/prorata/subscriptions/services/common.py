@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from prorata.core.actor import Actor
-from prorata.core.errors import NotFound
+from prorata.core.errors import Conflict, NotFound
 from prorata.core.transitions import next_status
 
 from ..models import StatusChange, Subscription
@@ -51,21 +51,17 @@ def subscription_transition(*, actor: Actor, subscription: Subscription, event: 
     )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def snapshot(sub: Subscription, assigned: int | None = None) -> dict[str, Any]:
+    """The subscription's API schema, for an audit row's before/after (and its event's object)."""
+    from ..schemas import subscription_out
+
+    return subscription_out(sub, assigned=assigned)
 
 
-def snapshot(sub: Subscription) -> dict[str, Any]:
-    """The subscription's state for an audit row's before/after."""
-    return {
-        "status": sub.status,
-        "quantity": sub.quantity,
-        "recurring_billing": sub.recurring_billing,
-        "current_period_start": _iso(sub.current_period_start),
-        "current_period_end": _iso(sub.current_period_end),
-        "trial_end": _iso(sub.trial_end),
-        "canceled_at": _iso(sub.canceled_at),
-        "cancel_reason": sub.cancel_reason,
-        "cancel_assisted": sub.cancel_assisted,
-        "next_action_at": _iso(sub.next_action_at),
-    }
+def ensure_no_payment_in_progress(sub: Subscription) -> None:
+    """Refuse to change a (locked) subscription while a charge for it awaits its outcome: the
+    outcome would be written over the change (or the change made on a period not yet paid)."""
+    from prorata.billing.services import calls_in_flight
+
+    if calls_in_flight([sub.pk]):
+        raise Conflict("payment_in_progress", details={"subscription": sub.pk})

@@ -11,7 +11,8 @@ from prorata.core.transitions import ASSIGNABLE
 from prorata.tenants.selectors import now_for
 
 from ..models import Subscription
-from .common import snapshot, subscription_lock
+from .common import ensure_no_payment_in_progress, snapshot, subscription_lock
+from .outcomes import next_action_at
 
 
 def subscription_set_recurring_billing(*, actor: Actor, subscription_id: str, enabled: bool) -> Subscription:
@@ -33,10 +34,9 @@ def subscription_set_recurring_billing(*, actor: Actor, subscription_id: str, en
             return sub
         now = now_for(sub.tenant)
         before = snapshot(sub)
-        from prorata.billing.services import next_action_at_for
-
+        ensure_no_payment_in_progress(sub)
         sub.recurring_billing = enabled
-        sub.next_action_at = next_action_at_for(sub)
+        sub.next_action_at = next_action_at(sub)
         sub.save(update_fields=["recurring_billing", "next_action_at"])
         audit_record(
             actor=actor, action="subscription.updated", object_type="subscription", object_id=sub.pk,

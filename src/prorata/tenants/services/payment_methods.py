@@ -10,10 +10,10 @@ from typing import Any
 from django.db import transaction
 
 from prorata.audit.services import audit_record
-from prorata.billing import gateway
 from prorata.core.actor import Actor
 from prorata.core.errors import InvalidInput, NotFound
 from prorata.pagination import usable_id
+from prorata.payments import sandbox as gateway
 
 from ..models import PaymentMethod, Tenant
 from ..selectors import now_for

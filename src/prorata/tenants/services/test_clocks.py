@@ -2,7 +2,7 @@
 
 Advancing a clock is where the billing engine will process, in time order, all work that falls
 due for the clock's tenants (SPEC §6). `_engine_advance()` is the one hook for that: when
-`prorata.billing.engine.advance_clock(clock, to, *, actor)` exists, it moves the time (step by
+`prorata.subscriptions.engine.advance_clock(clock, to, *, actor)` exists, it moves the time (step by
 step, doing the due work); otherwise the time is simply set.
 """
 
@@ -41,9 +41,9 @@ def test_clock_create(*, actor: Actor, frozen_time: datetime, name: str = "") ->
 
 def _engine_advance() -> Callable[..., Any] | None:
     try:
-        engine = import_module("prorata.billing.engine")
+        engine = import_module("prorata.subscriptions.engine")
     except ModuleNotFoundError as exc:
-        if exc.name != "prorata.billing.engine":
+        if exc.name != "prorata.subscriptions.engine":
             raise
         return None
     return getattr(engine, "advance_clock", None)

@@ -79,6 +79,7 @@ def user_create(
 def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
     """Delete the user and free every license they hold, each freeing audited as `license.removed`."""
     from prorata.licenses.models import License
+    from prorata.licenses.schemas import license_out
     from prorata.subscriptions.models import Subscription
 
     require_tenant_role(actor, tenant, USER_ADMINS)
@@ -108,10 +109,10 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
         ):
             raise Conflict("last_global_admin")
         now = now_for(tenant)
-        for lic in License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).order_by("id"):
+        for lic in License.objects.filter(tenant_id=tenant.pk, user_id=user.pk).select_related("user").order_by("id"):
             audit_record(
                 actor=actor, action="license.removed", object_type="license", object_id=lic.pk, tenant_id=tenant.pk,
-                at=now, before={"subscription": lic.subscription_id, "user": user.pk}, after=None,
+                at=now, before=license_out(lic), details={"reason": "user_removed"},
             )
             lic.delete()
         before = {"email": user.email, "display_name": user.display_name, "role": user.role}

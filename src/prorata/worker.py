@@ -26,7 +26,7 @@ def enqueue_billing_pass() -> bool:
     """Queue a billing pass unless one is already waiting; True when one was queued."""
     from django_tasks_db.models import DBTaskResult
 
-    from .tasks import billing_pass
+    from prorata.subscriptions.tasks import billing_pass
 
     path = f"{billing_pass.func.__module__}.{billing_pass.func.__qualname__}"
     # Finished passes are kept an hour for inspection, then dropped: one is queued every few seconds.

@@ -1,4 +1,4 @@
-"""Background entry points of billing (Django Tasks, queue `billing`). Idempotent: a pass only
+"""Background entry points of the billing pass (Django Tasks, queue `billing`). Idempotent: a pass only
 does work that is still due, and claims it, so any number of them may run at once."""
 
 from __future__ import annotations

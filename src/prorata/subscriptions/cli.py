@@ -1,4 +1,5 @@
-"""Billing commands: `prorata worker` and `prorata billing run [--as-of TIME] [--workers N]`."""
+"""Billing commands: `prorata worker`, `prorata billing run [--as-of TIME] [--workers N]` and
+`prorata payments reconcile`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ def register(subparsers: Any) -> None:
     run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     run.set_defaults(func=cmd_billing_run)
 
+    payments = subparsers.add_parser("payments", help="payments")
+    payments_sub = payments.add_subparsers(dest="payments_command", metavar="ACTION", required=True)
+    reconcile = payments_sub.add_parser(
+        "reconcile", help="finish charges and refunds left without an outcome, from the processor's own answer")
+    reconcile.add_argument("--all", action="store_true",
+                           help="also calls still within their lease (only when no pass or request is running)")
+    reconcile.set_defaults(func=cmd_payments_reconcile)
+
 
 def _setup() -> None:
     import os
@@ -36,7 +45,7 @@ def _setup() -> None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
-    from .worker import run_worker
+    from prorata.worker import run_worker
 
     if args.interval <= 0:
         print("--interval must be positive", file=sys.stderr)
@@ -98,3 +107,24 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
         + (f", {len(result.failures)} failed (see the log)" if result.failures else "")
     )
     return 1 if result.failures else 0
+
+
+def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    _setup()
+    from .services.reconcile import payments_reconcile
+
+    total = None
+    while True:
+        result = payments_reconcile(force=args.all)
+        if total is None:
+            total = result
+        else:
+            for name in ("found", "made", "abandoned", "finished", "failed"):
+                setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.finished == 0 or result.failed:
+            break
+    print(
+        f"payments reconciled: {total.finished} finished ({total.found} answered by the processor, "
+        f"{total.made} made now, {total.abandoned} abandoned checkouts), {total.failed} left for later"
+    )
+    return 1 if total.failed else 0

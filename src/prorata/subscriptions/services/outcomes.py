@@ -1,0 +1,123 @@
+"""The rows of a billing outcome: the one place a settled plan (billing.domain.renewal) becomes
+invoices, lines, credit applications, the payment, the subscription's new fields, its status
+change, and the audit rows with their events — for a renewal in a batch of thousands as for a
+single purchase. Rows go into a `Changes` (platform.writer); the caller's transaction flushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from prorata.billing.domain.renewal import (
+    BillingInput,
+    ChargeResult,
+    Outcome,
+    Plan,
+)
+from prorata.billing.models import Invoice
+from prorata.billing.services import (
+    IssuedInvoice,
+    existing_invoice,
+    invoice_issue,
+    invoice_paid,
+    payment_record,
+    payment_snapshot,
+)
+from prorata.billing.services.common import product_name
+from prorata.core.actor import Actor
+from prorata.platform.writer import Changes
+
+from ..models import StatusChange, Subscription
+from ..schemas import subscription_out
+from ..selectors import facts_of, price_of
+
+
+def assigned_counts(subscription_ids: Iterable[str]) -> dict[str, int]:
+    """Licenses held per subscription (one query): the subscription payloads show them."""
+    from prorata.licenses.models import License
+
+    ids = list(subscription_ids)
+    if not ids:
+        return {}
+    rows = License.objects.filter(subscription_id__in=ids).values("subscription_id").annotate(n=Count("id"))
+    return {r["subscription_id"]: r["n"] for r in rows}
+
+
+@dataclass
+class Work:
+    """One subscription's billing work: its plan, the facts it was planned from, the answer."""
+
+    sub: Subscription
+    inp: BillingInput
+    plan: Plan
+    result: ChargeResult | None = None
+    # The current period's open invoice (with its lines), for a retry.
+    open_invoice: Invoice | None = None
+    assigned: int = 0
+    # Extra facts for an event's audit details, by event type.
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A new subscription (a purchase): inserted instead of updated.
+    new: bool = False
+
+
+def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Actor) -> IssuedInvoice | None:
+    """Add every row of `outcome` to `changes`, and set the subscription's new fields on `work.sub`."""
+    sub, plan, at = work.sub, work.plan, work.plan.at
+    tenant = sub.tenant
+    before = None if work.new else subscription_out(sub, assigned=work.assigned)
+    invoice: IssuedInvoice | None = None
+    if plan.invoice is not None:
+        invoice = invoice_issue(
+            changes, tenant_id=sub.tenant_id, subscription_id=sub.pk, plan=plan.invoice, at=at, language=tenant.language,
+            product=product_name(sub.plan.product, tenant.language), timezone=tenant.timezone, paid=outcome.paid_now,
+        )
+    elif plan.collect is not None and work.open_invoice is not None:
+        invoice = (invoice_paid(changes, work.open_invoice, amount=outcome.paid_now, at=at)
+                   if outcome.invoice_status == "paid" else existing_invoice(work.open_invoice))
+    payment = None
+    if outcome.payment is not None and plan.charge is not None:
+        payment = payment_record(changes, tenant_id=sub.tenant_id, invoice_id=invoice.id if invoice else None,
+                                 charge=plan.charge, result=outcome.payment, at=at)
+    for name, value in outcome.fields.items():
+        setattr(sub, name, value)
+    if work.new:
+        changes.insert(Subscription, {f.attname: getattr(sub, f.attname) for f in Subscription._meta.concrete_fields})
+    elif outcome.fields:
+        changes.update(Subscription, sub.pk, **outcome.fields)
+    if outcome.status_change is not None:
+        frm, to, event = outcome.status_change
+        changes.insert(StatusChange, {"tenant_id": sub.tenant_id, "subscription_id": sub.pk, "from_status": frm,
+                                      "to_status": to, "event": event, "at": at, "actor": actor.ref})
+    after = subscription_out(sub, assigned=work.assigned)
+    for event in outcome.events:
+        details = work.details.get(event)
+        if event.startswith("invoice."):
+            assert invoice is not None
+            if event == "invoice.payment_failed" and payment is not None:
+                details = {**(details or {}), "payment": payment_snapshot(payment)}
+            changes.audit(actor=actor, tenant_id=sub.tenant_id, action=event, object_type="invoice", object_id=invoice.id,
+                          at=at, after=invoice.issued_payload() if event == "invoice.issued" else invoice.payload(),
+                          details=details)
+        else:
+            changes.audit(actor=actor, tenant_id=sub.tenant_id, action=event, object_type="subscription", object_id=sub.pk,
+                          at=at, before=None if event == "subscription.created" else before, after=after, details=details)
+    return invoice
+
+
+def reschedule(changes: Changes, sub: Subscription, due: datetime | None) -> None:
+    sub.next_action_at = due
+    changes.update(Subscription, sub.pk, next_action_at=due)
+
+
+def next_action_at(sub: Subscription, invoice_open: bool = False) -> datetime | None:
+    """When the subscription's next billing work falls due (billing.domain.schedule), for a
+    service that changed its status, period or recurring billing."""
+    from prorata.billing.domain.renewal import due_work
+
+    work = due_work(facts_of(sub), price_of(sub.plan), invoice_open)
+    return work.due if work else None
