@@ -414,9 +414,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="due subscriptions (default 100000)")
     parser.add_argument("--tenants", type=int, default=None, help="tenants (default n/20, at least 1)")
-    parser.add_argument("--batch-size", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes sharing the pass, as `prorata billing run --workers` (default: CPU count)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="as `prorata billing run --batch-size` (default: the same as its default)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes sharing the pass, as `prorata billing run --workers` (default: the same as its default)")
     parser.add_argument("--mix", choices=["plain", "realistic"], default="plain",
                         help="realistic: webhook endpoints, credit balances and notes, declining cards (see above)")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
@@ -433,10 +434,16 @@ def main() -> int:
         return 0
 
     base = os.environ.get("DATABASE_URL", "sqlite:///")
-    print("reproduce with:", _command(base, args))
     url, drop = make_database(base)
     _setup(url)
     from django.db import connection
+
+    from prorata.subscriptions.engine import DEFAULT_BATCH_SIZE, default_workers
+
+    # The defaults users get from `prorata billing run` and the worker.
+    args.batch_size = DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size
+    args.workers = default_workers() if args.workers is None else args.workers
+    print("reproduce with:", _command(base, args))
 
     tenants = args.tenants or max(1, args.n // 20)
     try:

@@ -174,3 +174,25 @@ def test_billing_run_refuses_fewer_than_one(capsys: pytest.CaptureFixture[str], 
     assert code == 2
     assert message in err
     assert not AuditEvent.objects.filter(action="billing.run").exists()
+
+
+def test_billing_run_defaults_are_the_benchmarked_ones(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    """`billing run` without options takes the engine's batch size and worker count, which are the
+    benchmark's defaults too: one process on SQLite, one per core on PostgreSQL."""
+    import os
+
+    from django.db import connection
+
+    from prorata.subscriptions import engine
+
+    seen = {}
+
+    def fake_run(**kwargs):
+        seen.update(kwargs)
+        return engine.PassResult(as_of=kwargs["as_of"])
+
+    monkeypatch.setattr(engine, "run_pass_in_workers", fake_run)
+    code, _out, _err = run(capsys, "billing", "run", "--no-progress")
+    assert code == 0
+    assert seen["batch_size"] == engine.DEFAULT_BATCH_SIZE == 5000
+    assert seen["workers"] == ((os.cpu_count() or 1) if connection.vendor == "postgresql" else 1)

@@ -19,9 +19,11 @@ def register(subparsers: Any) -> None:
     billing_sub = billing.add_subparsers(dest="billing_command", metavar="ACTION", required=True)
     run = billing_sub.add_parser("run", help="run one billing pass (for cron-only installs)")
     run.add_argument("--as-of", metavar="TIME", default=None, help="RFC 3339 time with a zone (default: now)")
-    run.add_argument("--batch-size", type=int, default=500, help="subscriptions per transaction (default 500)")
-    run.add_argument("--workers", type=int, default=1,
-                     help="processes sharing the pass, each with its own connection (default 1)")
+    run.add_argument("--batch-size", type=int, default=None,
+                     help="subscriptions per transaction (default 5000, chosen by bench/billing_run.py)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="processes sharing the pass, each with its own connection "
+                          "(default: one per core on PostgreSQL, one on SQLite)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     run.set_defaults(func=cmd_billing_run)
 
@@ -81,8 +83,17 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
     from prorata.core.actor import Actor
     from prorata.tenants.selectors import now_for
 
-    from .engine import REALTIME, audit_pass, due_count, run_pass_in_workers
+    from .engine import (
+        DEFAULT_BATCH_SIZE,
+        REALTIME,
+        audit_pass,
+        default_workers,
+        due_count,
+        run_pass_in_workers,
+    )
 
+    args.batch_size = DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size
+    args.workers = default_workers() if args.workers is None else args.workers
     if args.batch_size < 1:
         print("--batch-size must be at least 1", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from .engine import REALTIME, run_pass
 
 
 @task(queue_name="billing")
-def billing_pass(as_of: str | None = None, batch_size: int = 500) -> dict[str, Any]:
+def billing_pass(as_of: str | None = None, batch_size: int | None = None) -> dict[str, Any]:
     """One billing pass for real-time tenants, up to `as_of` (RFC 3339) or now."""
     from datetime import datetime
 
