@@ -12,12 +12,12 @@ Only `prorata.platform.writer` calls these; everything else writes through it.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
@@ -39,14 +39,16 @@ def _json_datetime(value: datetime) -> Any:
     return _encoder_default(value)
 
 
-_dumps = json.JSONEncoder(default=_json_default, ensure_ascii=False).encode
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def json_text(value: Any) -> str | None:
-    """JSON as a JSONField with DjangoJSONEncoder stores it (datetimes as RFC 3339, "Z" for UTC)."""
+    """JSON as a JSONField with DjangoJSONEncoder stores it (datetimes, dates and times as
+    DjangoJSONEncoder renders them: RFC 3339, milliseconds, "Z" for UTC). orjson encodes; the
+    billing pass writes a few payloads per renewal and this was a tenth of its time with `json`."""
     if value is None:
         return None
-    return _dumps(value)
+    return orjson.dumps(value, default=_json_default, option=_OPTIONS).decode()
 
 
 @functools.lru_cache(maxsize=1 << 16)
