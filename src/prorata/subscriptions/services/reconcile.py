@@ -85,7 +85,13 @@ def payments_reconcile(*, tenant_q: Q | None = None, passes_only: bool = False, 
     calls = calls_claim_stale(keys=keys, force=force, limit=limit)
     answers: dict[str, ChargeResult] = {}
     for call in calls:
-        answer = call_find(call)
+        try:
+            answer = call_find(call)
+        except Exception:
+            log.exception("the payment processor could not say what became of %s; asked again later", call.key)
+            calls_release([call.key])
+            result.failed += 1
+            continue
         if answer is not None:
             result.found += 1
         elif call.purpose in CHECKOUTS:
