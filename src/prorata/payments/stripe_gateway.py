@@ -134,6 +134,20 @@ def payment_intent_get(reference: str) -> Any:
     return client().v1.payment_intents.retrieve(reference)
 
 
+def _field(obj: Any, name: str) -> Any:
+    """A field of a Stripe object (a StripeObject is not a dict), None when absent."""
+    if obj is None:
+        return None
+    try:
+        return obj[name]
+    except (KeyError, TypeError):
+        return None
+
+
+def prorata_key(obj: Any) -> str:
+    return str(_field(_field(obj, "metadata"), "prorata_key") or "")
+
+
 def result_of_intent(intent: Any) -> Result:
     """What a PaymentIntent says of its charge."""
     status = intent.status
@@ -142,8 +156,7 @@ def result_of_intent(intent: Any) -> Result:
     if status in ("requires_action", "requires_confirmation"):
         return Result(REQUIRES_ACTION, intent.id, AUTHENTICATION_REQUIRED)
     if status in ("requires_payment_method", "canceled"):
-        error = getattr(intent, "last_payment_error", None)
-        code = (error.get("code") if isinstance(error, dict) else getattr(error, "code", None)) or "card_declined"
+        code = _field(_field(intent, "last_payment_error"), "code") or "card_declined"
         if code == "payment_intent_authentication_failure":
             code = AUTHENTICATION_REQUIRED
         return Result(FAILED, intent.id, code)
@@ -193,7 +206,7 @@ class StripeGateway:
             intent = charge.payment_intent
             if intent is None or isinstance(intent, str):
                 continue
-            if (intent.metadata or {}).get("prorata_key") == key:
+            if prorata_key(intent) == key:
                 return result_of_intent(intent)
         return None
 
@@ -217,7 +230,7 @@ class StripeGateway:
     @staticmethod
     def _refund_result(refund: Any) -> Result:
         if refund.status in ("failed", "canceled"):
-            return Result(FAILED, refund.id, getattr(refund, "failure_reason", None) or "refund_failed")
+            return Result(FAILED, refund.id, _field(refund, "failure_reason") or "refund_failed")
         return Result(SUCCEEDED, refund.id)
 
     def find_refund(self, key: str, charge_reference: str = "") -> Result | None:
@@ -226,6 +239,6 @@ class StripeGateway:
             return None
         refunds = client().v1.refunds.list(params={"payment_intent": charge_reference, "limit": 100})
         for refund in refunds.auto_paging_iter():
-            if (refund.metadata or {}).get("prorata_key") == key:
+            if prorata_key(refund) == key:
                 return self._refund_result(refund)
         return None
