@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from prorata.web.access import actor_of, area, attempt, tenant_of
@@ -170,3 +171,23 @@ def reactivate(request: HttpRequest, subscription_id: str) -> HttpResponse:
     if ok:
         messages.success(request, _("The subscription is active again. A new billing period starts today."))
     return redirect("subscriptions:detail", subscription_id=sub.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events (/stripe/webhook): verified with the endpoint's signing secret; a bad
+    signature is 400 and changes nothing; each event is acted on once (services.stripe_events)."""
+    import stripe
+    from django.conf import settings
+
+    from prorata.subscriptions.services.stripe_events import stripe_event_receive
+
+    try:
+        event = stripe.Webhook.construct_event(request.body, request.headers.get("Stripe-Signature"),
+                                               settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError):
+        return JsonResponse({"error": {"code": "invalid_signature",
+                                       "message": _("The Stripe-Signature header does not match this endpoint's secret.")}},
+                            status=400)
+    return JsonResponse({"received": True, "outcome": stripe_event_receive(event)})
