@@ -60,3 +60,43 @@ def test_an_admin_adds_a_card_through_stripe_elements_and_buys_licenses_with_it(
     charged = [c for c in server.charges() if c.payment_method == card.gateway_token]
     # 2 licenses × $20.00 for the whole month just begun.
     assert [(c.amount, c.currency, c.status) for c in charged] == [(4000, "usd", "succeeded")]
+
+
+def test_a_renewal_that_needs_authentication_is_confirmed_in_the_browser(stripe_gateway, page):
+    from prorata.billing.models import Invoice, Payment
+    from prorata.subscriptions.engine import advance_clock
+    from prorata.subscriptions.models import Subscription
+    from prorata.tenants.services import payment_method_set_default
+    from stripe_helpers import NEEDS_AUTHENTICATION
+
+    server = stripe_gateway
+    clock = make_clock(utc(2026, 1, 1, 12))
+    tenant = make_tenant(name="Contoso Ltd", test_clock=clock)
+    admin = make_user(tenant, "global_admin", password=PASSWORD, email="admin@contoso.test", display_name="Megan Bowen")
+    payment_method_add(actor=SYSTEM, tenant=tenant, stripe_payment_method=server.card())
+    sub = subscription_purchase(actor=SYSTEM, tenant_id=tenant.pk, plan_id=make_plan(unit_amount=1500).pk, quantity=2)
+    strict = payment_method_add(actor=SYSTEM, tenant=tenant, stripe_payment_method=server.card(NEEDS_AUTHENTICATION))
+    payment_method_set_default(actor=SYSTEM, tenant=tenant, payment_method_id=strict.pk)
+    advance_clock(clock, utc(2026, 2, 1, 13), actor=SYSTEM)
+    renewal = Invoice.objects.get(subscription=sub, period_start=utc(2026, 2, 1, 12))
+    assert renewal.status == "open"
+
+    pg = page
+    pg.goto("/signin/")
+    pg.get_by_label("Email address").fill(admin.email)
+    pg.get_by_label("Password").fill(PASSWORD)
+    pg.get_by_role("button", name="Sign in", exact=True).click()
+    pg.goto("/billing/bills/")
+    pg.get_by_role("link", name=f"Confirm payment of invoice {renewal.number}").click()
+    expect(pg.get_by_test_id("confirm-amount")).to_have_text("$30.00")
+    pg.get_by_role("button", name="Confirm payment of $30.00").click()
+    pg.get_by_role("button", name="Complete authentication").click()  # the bank's 3-D Secure step
+    expect(pg.get_by_role("status")).to_contain_text("The payment of $30.00 is confirmed.")
+
+    renewal.refresh_from_db()
+    [payment] = Payment.objects.filter(invoice=renewal)
+    assert (renewal.status, renewal.amount_paid, payment.status) == ("paid", 3000, "succeeded")
+    assert Subscription.objects.get(pk=sub.pk).status == "active"
+    intent = server.client().v1.payment_intents.retrieve(payment.reference)
+    assert (intent.status, intent.amount) == ("succeeded", 3000)
+    assert len(server.intents()) == 2  # the purchase and the confirmed renewal, nothing more

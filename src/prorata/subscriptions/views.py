@@ -191,3 +191,37 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
                                        "message": _("The Stripe-Signature header does not match this endpoint's secret.")}},
                             status=400)
     return JsonResponse({"received": True, "outcome": stripe_event_receive(event)})
+
+
+@area("billing")
+@require_http_methods(["GET", "POST"])
+def confirm_payment(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    """Confirm a charge the card's bank asked the cardholder to confirm: Stripe.js confirms the
+    PaymentIntent in the browser, then the server asks Stripe and records the payment."""
+    from django.conf import settings
+
+    from prorata.subscriptions.services.confirm import (
+        payment_confirm_finish,
+        payment_confirm_secret,
+    )
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    if request.method == "POST":
+        ok, payment = attempt(request, lambda: payment_confirm_finish(actor=actor, tenant=tenant, invoice_id=invoice_id))
+        if ok:
+            from prorata.web.templatetags.prorata import money
+
+            messages.success(request, _("The payment of %(amount)s is confirmed. Thank you.")
+                             % {"amount": money(payment.amount, payment.currency)})
+            return redirect("billing:bills")
+        return redirect("subscriptions:confirm_payment", invoice_id=invoice_id)
+    payment, secret = payment_confirm_secret(actor=actor, tenant=tenant, invoice_id=invoice_id)
+    from prorata.billing.models import Invoice
+    from prorata.tenants.models import PaymentMethod
+
+    invoice = Invoice.objects.get(tenant_id=tenant.pk, pk=invoice_id)
+    last4 = PaymentMethod.objects.filter(tenant_id=tenant.pk, pk=payment.payment_method_id).values_list("last4", flat=True).first()
+    return render(request, "subscriptions/confirm_payment.html", {
+        "invoice": invoice, "payment": payment, "client_secret": secret, "last4": last4 or "····",
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY, "stripe_js": settings.STRIPE_JS_URL,
+    })
