@@ -148,3 +148,17 @@ def test_a_charge_made_but_not_written_is_found_at_stripe_and_never_made_again(s
     [payment] = Payment.objects.filter(invoice=renewal)
     assert (renewal.status, payment.status, payment.amount) == ("paid", "succeeded", 2100)
     assert payment.reference in {pi.id for pi in stripe_gateway.intents()}
+
+
+def test_a_card_stripe_no_longer_knows_fails_the_renewal_instead_of_waiting_forever(stripe_gateway):
+    clock = make_clock(utc(2026, 1, 1, 12))
+    tenant = make_tenant(test_clock=clock)
+    card = payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card())
+    sub = buy(tenant, make_plan(unit_amount=1500), 1)
+    PaymentMethod.objects.filter(pk=card.pk).update(gateway_token="pm_removedatstripe")
+    advance(clock, utc(2026, 2, 1, 13))
+    sub.refresh_from_db()
+    [payment] = Payment.objects.filter(invoice=period_invoices(sub)[1])
+    assert (sub.status, payment.status, payment.failure_code) == ("past_due", "failed", "payment_method_unusable")
+    assert not GatewayCall.objects.exists()
+    assert len(stripe_gateway.intents()) == 1

@@ -45,6 +45,9 @@ from .models import StripeCustomer
 log = logging.getLogger(__name__)
 
 AUTHENTICATION_REQUIRED = "authentication_required"
+# Stripe refused the request itself (the card was removed at Stripe, or belongs to no customer):
+# nothing was charged, and asking again would be refused again.
+PAYMENT_METHOD_UNUSABLE = "payment_method_unusable"
 
 
 class StripeUnsure(RuntimeError):
@@ -192,6 +195,9 @@ class StripeGateway:
                 return Result(REQUIRES_ACTION, getattr(intent, "id", "") or "", AUTHENTICATION_REQUIRED)
             reference = getattr(intent, "id", None) or (getattr(error, "charge", None) if error is not None else None) or ""
             return Result(FAILED, str(reference), exc.code or "card_declined")
+        except stripe.InvalidRequestError as exc:
+            log.warning("Stripe refused the charge %s: %s", r.key, exc.user_message or exc.code)
+            return Result(FAILED, "", PAYMENT_METHOD_UNUSABLE)
         return result_of_intent(intent)
 
     def find_charge(self, key: str, customer: str = "", tenant_id: str = "") -> Result | None:
