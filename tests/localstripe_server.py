@@ -7,8 +7,19 @@ in memory only: localstripe would otherwise write all of it to one shared file
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import threading
+import time
+
+
+def _exit_with_parent() -> None:
+    """Stop when the test session that started this server is gone, however it ended."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def main() -> None:
@@ -22,6 +33,7 @@ def main() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     print(f"PORT {sock.getsockname()[1]}", flush=True)
     sys.stdout.flush()
     web.run_app(app, sock=sock, print=None, access_log=None)
