@@ -200,26 +200,29 @@ def confirm_payment(request: HttpRequest, invoice_id: str) -> HttpResponse:
     PaymentIntent in the browser, then the server asks Stripe and records the payment."""
     from django.conf import settings
 
+    from prorata.billing.selectors import invoice_get
     from prorata.subscriptions.services.confirm import (
+        payment_awaiting_confirmation,
         payment_confirm_finish,
         payment_confirm_secret,
     )
+    from prorata.tenants.models import PaymentMethod
 
     actor, tenant = actor_of(request), tenant_of(request)
+    invoice = invoice_get(actor=actor, tenant=tenant, invoice_id=invoice_id)
     if request.method == "POST":
-        ok, payment = attempt(request, lambda: payment_confirm_finish(actor=actor, tenant=tenant, invoice_id=invoice_id))
+        ok, payment = attempt(request, lambda: payment_confirm_finish(actor=actor, tenant=tenant, invoice_id=invoice.pk))
         if ok:
             from prorata.web.templatetags.prorata import money
 
             messages.success(request, _("The payment of %(amount)s is confirmed. Thank you.")
                              % {"amount": money(payment.amount, payment.currency)})
             return redirect("billing:bills")
-        return redirect("subscriptions:confirm_payment", invoice_id=invoice_id)
-    payment, secret = payment_confirm_secret(actor=actor, tenant=tenant, invoice_id=invoice_id)
-    from prorata.billing.models import Invoice
-    from prorata.tenants.models import PaymentMethod
-
-    invoice = Invoice.objects.get(tenant_id=tenant.pk, pk=invoice_id)
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    if payment_awaiting_confirmation(tenant=tenant, invoice_id=invoice.pk) is None:
+        messages.info(request, _("This invoice has no payment waiting for your confirmation."))
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    payment, secret = payment_confirm_secret(actor=actor, tenant=tenant, invoice_id=invoice.pk)
     last4 = PaymentMethod.objects.filter(tenant_id=tenant.pk, pk=payment.payment_method_id).values_list("last4", flat=True).first()
     return render(request, "subscriptions/confirm_payment.html", {
         "invoice": invoice, "payment": payment, "client_secret": secret, "last4": last4 or "····",
