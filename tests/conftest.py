@@ -82,3 +82,28 @@ def rolled_back() -> Iterator[None]:
     finally:
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """localstripe, a stateful Stripe server, as a real process on 127.0.0.1 for the session."""
+    from stripe_helpers import start
+
+    server = start()
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except Exception:
+            server.process.kill()
+
+
+@pytest.fixture
+def stripe_gateway(localstripe, settings):
+    """PRORATA_GATEWAY=stripe, pointed at localstripe, with an empty server for the test."""
+    localstripe.flush()
+    for name, value in localstripe.settings().items():
+        setattr(settings, name, value)
+    return localstripe

@@ -182,6 +182,14 @@ LOGGING = {
 PRORATA_PAYMENT_LEASE_SECONDS = float(os.environ.get("PRORATA_PAYMENT_LEASE_SECONDS", "120"))
 # The payment processor: "sandbox" (test cards, no network) or "stripe".
 PRORATA_GATEWAY = os.environ.get("PRORATA_GATEWAY", "sandbox")
+# Stripe (PRORATA_GATEWAY=stripe): the account's keys, the webhook endpoint's signing secret, and
+# the API's address (Stripe's own unless set; the tests point it at a local server).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+# Where the browser loads Stripe.js from (Stripe's own unless set).
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from prorata.api import api
+from prorata.subscriptions.views import stripe_webhook
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("stripe/webhook", stripe_webhook, name="stripe_webhook"),
     path("backoffice/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("prorata.web.urls")),

@@ -35,14 +35,18 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, request):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", base_url=live_server.url)
-    # Nothing may load from the internet: any request off this machine fails the test.
+    # Nothing may load from the internet: any request off this machine fails the test. A test
+    # with Stripe may also reach the local Stripe server (its API and its Stripe.js).
     outside: list[str] = []
+    local = [live_server.url]
+    if "stripe_gateway" in request.fixturenames:
+        local.append(request.getfixturevalue("stripe_gateway").base)
 
     def guard(route):
         url = route.request.url
-        if url.startswith(live_server.url) or url.startswith(("data:", "blob:", "about:")):
+        if url.startswith(tuple(local)) or url.startswith(("data:", "blob:", "about:")):
             return route.continue_()
         outside.append(url)
         return route.abort()

@@ -159,6 +159,8 @@ def page_area(route: str, name: str) -> str:
         return SIGNED_IN
     if name.startswith("web:") or name in ("set_language",):
         return PUBLIC
+    if name == "stripe_webhook":
+        return PUBLIC  # Stripe's events: authenticated by their signature, not by a session
     if name.startswith(("tenants:user", "licenses:")):
         return USERS
     if name.startswith("support:") and not name.startswith("support:request"):

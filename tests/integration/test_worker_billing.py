@@ -36,12 +36,13 @@ def _env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": _url(), "DJANGO_SETTINGS_MODULE": "prorata.settings"}
 
 
-def _seed(n: int, tenants: int = 25, due_by=AS_OF) -> list[str]:
-    """n active subscriptions, each due for renewal once, at a different instant before `due_by`."""
+def _seed(n: int, tenants: int = 25, due_by=AS_OF, card=make_card) -> list[str]:
+    """n active subscriptions, each due for renewal once, at a different instant before `due_by`;
+    `card(tenant)` gives each tenant its card."""
     plan = make_plan(unit_amount=1234)
     owners = [make_tenant() for _ in range(tenants)]
     for t in owners:
-        make_card(t)
+        card(t)
     subs = []
     for i in range(n):
         start = due_by - timedelta(days=40) + timedelta(seconds=i)
@@ -55,8 +56,11 @@ def _seed(n: int, tenants: int = 25, due_by=AS_OF) -> list[str]:
     return [s.pk for s in subs]
 
 
-def _billing_run(batch_size: int, *extra: str, lease: float | None = None) -> subprocess.Popen[str]:
-    env = _env() if lease is None else {**_env(), "PRORATA_PAYMENT_LEASE_SECONDS": str(lease)}
+def _billing_run(batch_size: int, *extra: str, lease: float | None = None,
+                 env_extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = {**_env(), **(env_extra or {})}
+    if lease is not None:
+        env["PRORATA_PAYMENT_LEASE_SECONDS"] = str(lease)
     return subprocess.Popen(
         [sys.executable, "-m", "prorata.cli", "billing", "run", "--as-of", "2026-03-01T00:00:00Z",
          "--batch-size", str(batch_size), "--no-progress", *extra],

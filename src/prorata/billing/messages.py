@@ -23,6 +23,9 @@ MESSAGES = {
     "authentication_required": _(
         "Your bank asks you to confirm this payment. Open Bills & payments and choose Confirm payment."
     ),
+    "payment_method_unusable": _(
+        "The card on file can no longer be charged (it was removed at the payment processor). Add another card."
+    ),
     "invalid_credit_amount": _("A credit must be a whole, non-negative number of minor units."),
     "invalid_as_of": _("“%(value)s” is not a valid time. Use RFC 3339, for example 2026-01-31T00:00:00Z."),
 }

@@ -58,6 +58,9 @@ class Invoice(models.Model):
     total = models.BigIntegerField()
     amount_paid = models.BigIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When the cardholder disputed the payment at their bank (the processor told us); the
+    # operator decides what follows, nothing changes by itself.
+    disputed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

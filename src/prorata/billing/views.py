@@ -66,7 +66,13 @@ def bills(request: HttpRequest) -> HttpResponse:
             charges_label=_("Charges"),
             credits_label=_("Credits"),
         )
+    from prorata.billing.models import Payment
+
+    # Open invoices whose charge waits for the cardholder's confirmation (3-D Secure).
+    awaiting = set(Payment.objects.filter(tenant_id=tenant.pk, invoice__status="open", status="requires_action",
+                                          reference__startswith="pi_").values_list("invoice_id", flat=True))
     context = {
+        "awaiting_confirmation": awaiting,
         "invoices": sorted(invoices, key=lambda i: (i.issued_at, i.number), reverse=True),
         "credit_notes": sorted(credit_notes, key=lambda n: (n.created_at, n.number), reverse=True),
         "refunds": sorted(refunds, key=lambda r: r.created_at, reverse=True),

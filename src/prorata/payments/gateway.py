@@ -66,8 +66,9 @@ class Gateway(Protocol):
     def charge(self, requests: Sequence[ChargeRequest]) -> list[Result]:
         """Charge each request; one answer per request, in order. Never raises for a decline."""
 
-    def find_charge(self, key: str, customer: str = "") -> Result | None:
-        """What became of the charge made with this key; None if the processor never saw it."""
+    def find_charge(self, key: str, customer: str = "", tenant_id: str = "") -> Result | None:
+        """What became of the charge made with this key (for this tenant, or the processor's
+        customer); None if the processor never saw it. Raises when it cannot tell yet."""
 
     def refund(self, requests: Sequence[RefundRequest]) -> list[Result]:
         """Refund each request; one answer per request, in order."""

@@ -29,3 +29,31 @@ class SandboxOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe Customer of a tenant, created the first time the tenant needs one."""
+
+    # The tenant's id (no foreign key: payments sits below the tenants package).
+    tenant_id = models.CharField(primary_key=True, max_length=40)
+    customer = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.customer}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored by its id so that a replay is processed once."""
+
+    id = models.CharField(primary_key=True, max_length=100)
+    type = models.CharField(max_length=100)
+    # What processing it did ("" while nothing), for the operator reading the table.
+    outcome = models.CharField(max_length=200, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"

@@ -135,7 +135,7 @@ class SandboxGateway:
         return self._operate("refund", [(r.key, r.token, r.amount, r.currency) for r in requests],
                              [Result(SUCCEEDED, _reference("re", r.key)) for r in requests])
 
-    def find_charge(self, key: str, customer: str = "") -> Result | None:
+    def find_charge(self, key: str, customer: str = "", tenant_id: str = "") -> Result | None:
         return self._find("charge", key)
 
     def find_refund(self, key: str, charge_reference: str = "") -> Result | None:

@@ -6,6 +6,7 @@ app_name = "subscriptions"
 
 urlpatterns = [
     path("billing/products/", views.subscription_list, name="list"),
+    path("billing/bills/invoices/<str:invoice_id>/confirm-payment/", views.confirm_payment, name="confirm_payment"),
     path("billing/products/<str:subscription_id>/", views.subscription_detail, name="detail"),
     path("billing/products/<str:subscription_id>/cancel/", views.subscription_cancel, name="cancel"),
     path("billing/products/<str:subscription_id>/cancelled/", views.subscription_cancelled, name="cancelled"),

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from prorata.web.access import actor_of, area, attempt, tenant_of
@@ -170,3 +171,60 @@ def reactivate(request: HttpRequest, subscription_id: str) -> HttpResponse:
     if ok:
         messages.success(request, _("The subscription is active again. A new billing period starts today."))
     return redirect("subscriptions:detail", subscription_id=sub.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events (/stripe/webhook): verified with the endpoint's signing secret; a bad
+    signature is 400 and changes nothing; each event is acted on once (services.stripe_events)."""
+    import stripe
+    from django.conf import settings
+
+    from prorata.subscriptions.services.stripe_events import stripe_event_receive
+
+    try:
+        event = stripe.Webhook.construct_event(request.body, request.headers.get("Stripe-Signature"),
+                                               settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError):
+        return JsonResponse({"error": {"code": "invalid_signature",
+                                       "message": _("The Stripe-Signature header does not match this endpoint's secret.")}},
+                            status=400)
+    return JsonResponse({"received": True, "outcome": stripe_event_receive(event)})
+
+
+@area("billing")
+@require_http_methods(["GET", "POST"])
+def confirm_payment(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    """Confirm a charge the card's bank asked the cardholder to confirm: Stripe.js confirms the
+    PaymentIntent in the browser, then the server asks Stripe and records the payment."""
+    from django.conf import settings
+
+    from prorata.billing.selectors import invoice_get
+    from prorata.subscriptions.services.confirm import (
+        payment_awaiting_confirmation,
+        payment_confirm_finish,
+        payment_confirm_secret,
+    )
+    from prorata.tenants.models import PaymentMethod
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    invoice = invoice_get(actor=actor, tenant=tenant, invoice_id=invoice_id)
+    if request.method == "POST":
+        ok, payment = attempt(request, lambda: payment_confirm_finish(actor=actor, tenant=tenant, invoice_id=invoice.pk))
+        if ok:
+            from prorata.web.templatetags.prorata import money
+
+            messages.success(request, _("The payment of %(amount)s is confirmed. Thank you.")
+                             % {"amount": money(payment.amount, payment.currency)})
+            return redirect("billing:bills")
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    if payment_awaiting_confirmation(tenant=tenant, invoice_id=invoice.pk) is None:
+        messages.info(request, _("This invoice has no payment waiting for your confirmation."))
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    payment, secret = payment_confirm_secret(actor=actor, tenant=tenant, invoice_id=invoice.pk)
+    last4 = PaymentMethod.objects.filter(tenant_id=tenant.pk, pk=payment.payment_method_id).values_list("last4", flat=True).first()
+    return render(request, "subscriptions/confirm_payment.html", {
+        "invoice": invoice, "payment": payment, "client_secret": secret, "last4": last4 or "····",
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY, "stripe_js": settings.STRIPE_JS_URL,
+    })

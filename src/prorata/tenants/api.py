@@ -186,14 +186,14 @@ def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> Status[No
 @router.post(
     "/tenants/{tenant_id}/payment_methods", response={201: PaymentMethodOut, **errors(400, 402, 403, 404)},
     tags=["payment methods"], operation_id="payment_method_add",
-    summary="Add a card (sandbox gateway); the first card becomes the default",
+    summary="Add a card (a Stripe PaymentMethod, or a card number with the sandbox); the first card becomes the default",
 )
 def add_payment_method(request: HttpRequest, tenant_id: str, body: PaymentMethodIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
     pm = services.payment_method_add(
         actor=actor, tenant=tenant, card_number=body.card_number, exp_month=body.exp_month,
-        exp_year=body.exp_year, cvc=body.cvc,
+        exp_year=body.exp_year, cvc=body.cvc, stripe_payment_method=body.stripe_payment_method,
     )
     return Status(201, payment_method_out(pm))
 

@@ -32,6 +32,13 @@ MESSAGES = {
     "card_declined": _("The card was declined. Try another card."),
     "card_expired": _("The card has expired. Try another card."),
     "payment_method_required": _("Add a payment method first: there is no default card to charge."),
+    # Payment methods (Stripe)
+    "card_entry_not_available": _(
+        "Card numbers are not accepted here: add the card through the Payment methods page, where Stripe "
+        "collects it, or send the Stripe PaymentMethod id as “stripe_payment_method”."
+    ),
+    "invalid_payment_method": _("“stripe_payment_method” must be the id (pm_…) of a card PaymentMethod made by Stripe."),
+    "stripe_not_configured": _("This installation does not use Stripe: add a card with its number instead."),
     # Lists
     "invalid_limit": _("The limit must be a whole number from 1 to %(max)s."),
 }

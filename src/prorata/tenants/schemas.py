@@ -81,10 +81,15 @@ class UserPage(Schema):
 
 
 class PaymentMethodIn(StrictIn):
-    card_number: str = Field(description="Sandbox: 4242424242424242 works, 4000000000000002 is declined.")
-    exp_month: StrictInt
-    exp_year: StrictInt
-    cvc: str
+    stripe_payment_method: str | None = Field(
+        None, description="Stripe gateway: the id (pm_…) of a card PaymentMethod made by Stripe.js; it is "
+        "attached to the tenant's Stripe Customer.")
+    card_number: str | None = Field(
+        None, description="Sandbox gateway only (refused with `card_entry_not_available` with Stripe): "
+        "4242424242424242 works, 4000000000000002 is declined.")
+    exp_month: StrictInt | None = Field(None, description="Sandbox gateway only.")
+    exp_year: StrictInt | None = Field(None, description="Sandbox gateway only.")
+    cvc: str | None = Field(None, description="Sandbox gateway only.")
 
 
 class PaymentMethodOut(Schema):

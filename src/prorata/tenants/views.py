@@ -115,15 +115,42 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     return render(request, "tenants/user_detail.html", {"person": person, "subscriptions": subs})
 
 
+def _payment_methods_page(request: HttpRequest, form: CardForm | None, status: int = 200) -> HttpResponse:
+    """The cards on file and the way to add one: Stripe Elements with Stripe (the card goes from
+    the browser to Stripe; a SetupIntent is confirmed there), the card form with the sandbox."""
+    from prorata.tenants.services import payment_method_setup, uses_stripe
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    cards = selectors.payment_methods_list(actor=actor, tenant=tenant)
+    context: dict[str, Any] = {"cards": cards, "form": form}
+    if uses_stripe():
+        from django.conf import settings
+
+        ok, secret = attempt(request, lambda: payment_method_setup(actor=actor, tenant=tenant))
+        context.update(form=None, stripe={"publishable_key": settings.STRIPE_PUBLISHABLE_KEY, "js": settings.STRIPE_JS_URL,
+                                          "client_secret": secret if ok else ""})
+    return render(request, "tenants/payment_methods.html", context, status=status)
+
+
 @area("billing")
 def payment_methods(request: HttpRequest) -> HttpResponse:
-    cards = selectors.payment_methods_list(actor=actor_of(request), tenant=tenant_of(request))
-    return render(request, "tenants/payment_methods.html", {"cards": cards, "form": CardForm()})
+    return _payment_methods_page(request, CardForm())
 
 
 @area("billing")
 @require_POST
 def payment_method_add(request: HttpRequest) -> HttpResponse:
+    from prorata.tenants.services import uses_stripe
+
+    if uses_stripe():
+        from prorata.tenants.services import payment_method_add as add
+
+        pm_id = request.POST.get("stripe_payment_method", "")
+        ok, card = attempt(request, lambda: add(actor=actor_of(request), tenant=tenant_of(request),
+                                                stripe_payment_method=pm_id))
+        if ok:
+            messages.success(request, _("The card ending in %(last4)s was added.") % {"last4": card.last4})
+        return redirect("tenants:payment_methods")
     form = CardForm(request.POST)
     if form.is_valid():
         from prorata.tenants.services import payment_method_add as add
@@ -143,8 +170,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
         if ok:
             messages.success(request, _("The card ending in %(last4)s was added.") % {"last4": card.last4})
             return redirect("tenants:payment_methods")
-    cards = selectors.payment_methods_list(actor=actor_of(request), tenant=tenant_of(request))
-    return render(request, "tenants/payment_methods.html", {"cards": cards, "form": form}, status=400 if not form.is_valid() else 409)
+    return _payment_methods_page(request, form, status=400 if not form.is_valid() else 409)
 
 
 @area("billing")

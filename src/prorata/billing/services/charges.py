@@ -93,7 +93,7 @@ def calls_make(calls: Sequence[dict[str, Any]]) -> dict[str, ChargeResult]:
 def call_find(call: GatewayCall) -> ChargeResult | None:
     """What the processor did with this call's key, or None when it never saw it."""
     gateway = get_gateway()
-    found = (gateway.find_charge(call.key) if call.kind == CHARGE
+    found = (gateway.find_charge(call.key, tenant_id=call.tenant_id) if call.kind == CHARGE
              else gateway.find_refund(call.key, call.charge_reference))
     return None if found is None else as_charge_result(found)
 

@@ -68,11 +68,14 @@ class ReconcileResult:
 
 
 def payments_reconcile(*, tenant_q: Q | None = None, passes_only: bool = False, force: bool = False,
-                       limit: int = 500) -> ReconcileResult:
+                       limit: int = 500, keys: Sequence[str] | None = None) -> ReconcileResult:
     """Finish the calls whose lease ended (with `force`, every call of the filter, for a clock's
-    advance that holds the clock's lock); `tenant_q` is a filter on the call's tenant."""
+    advance that holds the clock's lock, or a processor's notice that a call has an outcome);
+    `tenant_q` is a filter on the call's tenant, `keys` on the calls' keys."""
     result = ReconcileResult()
     qs = GatewayCall.objects.all()
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
     if tenant_q is not None:
         qs = qs.filter(tenant_q)
     if passes_only:
@@ -85,7 +88,13 @@ def payments_reconcile(*, tenant_q: Q | None = None, passes_only: bool = False, 
     calls = calls_claim_stale(keys=keys, force=force, limit=limit)
     answers: dict[str, ChargeResult] = {}
     for call in calls:
-        answer = call_find(call)
+        try:
+            answer = call_find(call)
+        except Exception:
+            log.exception("the payment processor could not say what became of %s; asked again later", call.key)
+            calls_release([call.key])
+            result.failed += 1
+            continue
         if answer is not None:
             result.found += 1
         elif call.purpose in CHECKOUTS:

@@ -1,4 +1,8 @@
-"""Cards on file, through the sandbox gateway. Exactly one default while any card exists.
+"""Cards on file. Exactly one default while any card exists.
+
+With the sandbox gateway a card is typed in (its number goes to the sandbox, which keeps only a
+token); with Stripe the card is collected by Stripe and arrives as a PaymentMethod id, attached
+to the tenant's Stripe Customer — a raw card number is refused (`card_entry_not_available`).
 
 Every change locks the tenant row first, so two concurrent changes of the default serialise.
 """
@@ -14,6 +18,7 @@ from prorata.core.actor import Actor
 from prorata.core.errors import InvalidInput, NotFound
 from prorata.pagination import usable_id
 from prorata.payments import sandbox as gateway
+from prorata.payments.gateway import get_gateway, outside_transaction
 
 from ..models import PaymentMethod, Tenant
 from ..selectors import now_for
@@ -46,11 +51,37 @@ def _get_locked(tenant: Tenant, payment_method_id: str) -> PaymentMethod:
     return pm
 
 
-def payment_method_add(
-    *, actor: Actor, tenant: Tenant, card_number: str, exp_month: int, exp_year: int, cvc: str
-) -> PaymentMethod:
-    """Add a card; the first card (or any card while there is no default) becomes the default."""
+def uses_stripe() -> bool:
+    return get_gateway().name == "stripe"
+
+
+def payment_method_setup(*, actor: Actor, tenant: Tenant) -> str:
+    """Stripe: a SetupIntent's client secret, for the browser to confirm with the card."""
     require_tenant_role(actor, tenant, BILLING_ADMINS)
+    if not uses_stripe():
+        raise InvalidInput("stripe_not_configured")
+    from prorata.payments import stripe_gateway
+
+    return stripe_gateway.setup_intent_create(tenant.pk, name=tenant.name)
+
+
+def payment_method_add(
+    *, actor: Actor, tenant: Tenant, card_number: str | None = None, exp_month: int | None = None,
+    exp_year: int | None = None, cvc: str | None = None, stripe_payment_method: str | None = None,
+) -> PaymentMethod:
+    """Add a card; the first card (or any card while there is no default) becomes the default.
+
+    Sandbox: `card_number`, `exp_month`, `exp_year`, `cvc`. Stripe: `stripe_payment_method`."""
+    require_tenant_role(actor, tenant, BILLING_ADMINS)
+    if uses_stripe():
+        if card_number is not None:
+            raise InvalidInput("card_entry_not_available", details={"field": "card_number"}, field="card_number")
+        if stripe_payment_method is None:
+            raise InvalidInput("invalid_payment_method", details={"field": "stripe_payment_method"},
+                               field="stripe_payment_method")
+        return _add_stripe(actor, tenant, stripe_payment_method)
+    if stripe_payment_method is not None:
+        raise InvalidInput("stripe_not_configured", details={"field": "stripe_payment_method"})
     if not isinstance(card_number, str):
         raise InvalidInput("invalid_card_number", details={"field": "card_number"}, field="card_number")
     if not _is_int(exp_month):
@@ -79,6 +110,34 @@ def payment_method_add(
     return pm
 
 
+def _add_stripe(actor: Actor, tenant: Tenant, payment_method: str) -> PaymentMethod:
+    from prorata.payments import stripe_gateway
+
+    # Stripe is asked first, outside any transaction (its customer is stored at once); the card
+    # is then recorded here. Adding the same card twice records it once.
+    outside_transaction()
+    card = stripe_gateway.payment_method_attach(tenant.pk, payment_method, name=tenant.name)
+    with transaction.atomic():
+        tenant = _lock_tenant(tenant)
+        existing = PaymentMethod.objects.filter(tenant_id=tenant.pk, gateway_token=card.token).first()
+        if existing is not None:
+            return existing
+        if PaymentMethod.objects.filter(gateway_token=card.token).exists():
+            raise InvalidInput("invalid_payment_method", details={"field": "stripe_payment_method"},
+                               field="stripe_payment_method")
+        now = now_for(tenant)
+        has_default = PaymentMethod.objects.filter(tenant_id=tenant.pk, is_default=True).exists()
+        pm = PaymentMethod.objects.create(
+            tenant=tenant, brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
+            gateway_token=card.token, is_default=not has_default, created_at=now,
+        )
+        audit_record(
+            actor=actor, action="payment_method.added", object_type="payment_method", object_id=pm.pk,
+            tenant_id=tenant.pk, at=now, after=_card_view(pm),
+        )
+    return pm
+
+
 def payment_method_remove(*, actor: Actor, tenant: Tenant, payment_method_id: str) -> PaymentMethod | None:
     """Remove a card. If it was the default, the oldest remaining card becomes the default.
 
@@ -89,7 +148,7 @@ def payment_method_remove(*, actor: Actor, tenant: Tenant, payment_method_id: st
         tenant = _lock_tenant(tenant)
         pm = _get_locked(tenant, payment_method_id)
         now = now_for(tenant)
-        was_default, pm_id, before = pm.is_default, pm.pk, _card_view(pm)
+        was_default, pm_id, before, token = pm.is_default, pm.pk, _card_view(pm), pm.gateway_token
         pm.delete()
         audit_record(
             actor=actor, action="payment_method.removed", object_type="payment_method", object_id=pm_id,
@@ -106,6 +165,10 @@ def payment_method_remove(*, actor: Actor, tenant: Tenant, payment_method_id: st
                     object_id=promoted.pk, tenant_id=tenant.pk, at=now,
                     before={"default": pm_id}, after={"default": promoted.pk},
                 )
+    if uses_stripe() and token.startswith("pm_"):
+        from prorata.payments import stripe_gateway
+
+        stripe_gateway.payment_method_detach(token)
     return promoted
 
 

@@ -1,0 +1,103 @@
+"""/stripe/webhook: events signed with the endpoint's secret (by the SDK's own signing helper),
+a bad signature refused with nothing changed, a replay acted on once; a charge whose outcome was
+lost is settled by Stripe's event; a dispute marks the invoice and tells the operator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import stripe
+from django.test import Client
+
+from factories import make_clock, make_plan, make_tenant, utc
+from prorata.audit.models import AuditEvent
+from prorata.billing.models import GatewayCall, Invoice, Payment
+from prorata.core.actor import Actor
+from prorata.payments.models import StripeEvent
+from prorata.subscriptions.engine import advance_clock
+from prorata.subscriptions.services import subscription_purchase
+from prorata.tenants.services import payment_method_add
+from stripe_helpers import WEBHOOK_SECRET
+
+pytestmark = pytest.mark.django_db
+
+OPERATOR = Actor(kind="api_key", id="key_test", label="test operator", is_operator=True, role="operator")
+
+
+def send(event: dict, secret: str = WEBHOOK_SECRET, header: str | None = None):
+    payload = json.dumps(event)
+    signature = header if header is not None else stripe.WebhookSignature.generate_signature_header(payload, secret)
+    return Client().post("/stripe/webhook", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+
+def event(kind: str, obj: dict, event_id: str = "evt_1") -> dict:
+    return {"id": event_id, "object": "event", "type": kind, "created": 1767225600, "livemode": False,
+            "api_version": "2024-06-20", "data": {"object": obj}}
+
+
+@pytest.fixture
+def bought(stripe_gateway):
+    clock = make_clock(utc(2026, 1, 1, 12))
+    tenant = make_tenant(test_clock=clock)
+    payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card())
+    sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=make_plan(unit_amount=1100).pk, quantity=2)
+    return clock, tenant, sub, Payment.objects.get(invoice__subscription=sub)
+
+
+def dispute(payment) -> dict:
+    return {"id": "dp_1", "object": "dispute", "amount": payment.amount, "currency": "usd", "reason": "fraudulent",
+            "status": "needs_response", "charge": "ch_unknown", "payment_intent": payment.reference}
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(bought):
+    _clock, _tenant, sub, payment = bought
+    body = event("charge.dispute.created", dispute(payment))
+    for response in (send(body, secret="whsec_someone_else"), send(body, header=""), send(body, header="t=1,v1=00")):
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_signature"
+    assert not StripeEvent.objects.exists()
+    assert Invoice.objects.get(pk=payment.invoice_id).disputed_at is None
+    assert not AuditEvent.objects.filter(action="invoice.disputed").exists()
+
+
+def test_a_dispute_marks_the_invoice_and_tells_the_operator_once_even_when_replayed(bought):
+    _clock, tenant, sub, payment = bought
+    body = event("charge.dispute.created", dispute(payment), event_id="evt_dispute")
+    first, replay = send(body), send(body)
+    assert (first.status_code, first.json()["outcome"]) == (200, "disputed")
+    assert (replay.status_code, replay.json()["outcome"]) == (200, "duplicate")
+    invoice = Invoice.objects.get(pk=payment.invoice_id)
+    assert invoice.disputed_at is not None and invoice.status == "paid"
+    [row] = AuditEvent.objects.filter(action="invoice.disputed")
+    assert (row.tenant_id, row.object_id, row.details["amount"], row.details["reason"]) == (
+        tenant.pk, invoice.pk, payment.amount, "fraudulent")
+    sub.refresh_from_db()
+    assert sub.status == "active"  # the operator decides; nothing is cancelled by itself
+    assert StripeEvent.objects.get(pk="evt_dispute").outcome == "disputed"
+
+
+def test_a_charge_whose_outcome_was_lost_is_settled_by_stripes_event_once(bought, stripe_gateway, monkeypatch):
+    from prorata.subscriptions.services import billing_work
+
+    clock, tenant, sub, _payment = bought
+    real_finish = billing_work._finish
+
+    def lost(works, actor):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(billing_work, "_finish", lost)
+    clock.refresh_from_db()
+    advance_clock(clock, utc(2026, 2, 1, 13), actor=OPERATOR)
+    monkeypatch.setattr(billing_work, "_finish", real_finish)
+    [call] = GatewayCall.objects.all()
+    [intent] = [pi for pi in stripe_gateway.intents() if pi.metadata["prorata_key"] == call.key]
+
+    body = event("payment_intent.succeeded", intent.to_dict(), event_id="evt_pi")
+    assert send(body).json()["outcome"] == "reconciled 1 of 1"
+    assert send(body).json()["outcome"] == "duplicate"
+    assert not GatewayCall.objects.exists()
+    renewal = Invoice.objects.get(subscription=sub, period_start=utc(2026, 2, 1, 12))
+    [paid] = Payment.objects.filter(invoice=renewal)
+    assert (renewal.status, paid.status, paid.reference) == ("paid", "succeeded", intent.id)
+    assert len(stripe_gateway.intents()) == 2  # the purchase and the renewal: nothing charged again
