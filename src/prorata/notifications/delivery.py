@@ -78,7 +78,7 @@ def _send(notice: Notice, mail_connection) -> str:  # type: ignore[no-untyped-de
     return email.subject
 
 
-def _attempt(notice_id: str, lease: datetime, run: SendRun, mail_connection) -> None:  # type: ignore[no-untyped-def]
+def _attempt(notice_id: str, lease: datetime, now: datetime, run: SendRun, mail_connection) -> None:  # type: ignore[no-untyped-def]
     notice = Notice.objects.select_related("event__audit_event").filter(pk=notice_id).first()
     if notice is None:
         return
@@ -95,7 +95,6 @@ def _attempt(notice_id: str, lease: datetime, run: SendRun, mail_connection) -> 
         except Exception:
             log.debug("closing the mail connection failed", exc_info=True)
         log.warning("notice %s to %s not sent: %s", notice.pk, notice.recipient, error)
-    now = system_clock.now()
     duration = int((time.monotonic() - started) * 1000)
     number = notice.attempts + 1
     changes: dict = {"attempts": number, "last_error": error, "subject": subject[:300]}
@@ -137,7 +136,7 @@ def send_due(now: datetime | None = None, limit: int = 100, notice_ids: list[str
     mail_connection = get_connection(fail_silently=False)
     try:
         for notice_id in picked:
-            _attempt(notice_id, lease, run, mail_connection)
+            _attempt(notice_id, lease, now, run, mail_connection)
     finally:
         try:
             mail_connection.close()
