@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from billing_scenario_helpers import advance, buy, make_plan, tenant_on_clock
+from django.db.models import Q
 from notification_walk import EN, ZH, Walk, run
 from pypdf import PdfReader
 
@@ -111,8 +112,7 @@ def test_running_the_passes_and_the_sender_again_sends_nothing_twice(smtp_server
     run(walk, smtp_server)
     before = Notice.objects.count()
     advance(walk.clock, utc(2026, 4, 16))  # the same time again: a re-run pass
-    assert timed_notices_due(as_of=utc(2026, 4, 16), tenant_q=__import__("django.db.models", fromlist=["Q"]).Q(
-        tenant_id=walk.tenant.pk)) == []
+    assert timed_notices_due(as_of=utc(2026, 4, 16), tenant_q=Q(tenant_id=walk.tenant.pk)) == []
     send_due(now=system_clock.now() + timedelta(days=1))
     assert smtp_server.take() == []
     assert Notice.objects.count() == before

@@ -7,7 +7,7 @@ unique key (tenant, source = event id, recipient, kind) makes a replay write not
 happens after commit (`enqueue_after_commit`); the worker's sweep catches a lost hand-over.
 
 Cost: for a flush whose events make notices, one query for the settings and one for the admins
-of the tenants involved, then one bulk insert.
+of the tenants involved (with their tenant's language), then one bulk insert.
 """
 
 from __future__ import annotations
@@ -52,14 +52,19 @@ def tenant_recipients(tenant_ids: set[str]) -> dict[str, TenantPrefs]:
 
     if not tenant_ids:
         return {}
-    languages = dict(Tenant.objects.filter(pk__in=tenant_ids).values_list("id", "language"))
     settings = {s.tenant_id: s for s in NotificationSettings.objects.filter(tenant_id__in=tenant_ids)}
     admins: dict[str, list[tuple[str, str, str]]] = {}
-    for tenant_id, email, role, language in (
+    languages: dict[str, str] = {}
+    for tenant_id, email, role, language, tenant_language in (
         User.objects.filter(tenant_id__in=tenant_ids, is_active=True, role__in=("global_admin", "billing_admin"))
-        .order_by("id").values_list("tenant_id", "email", "role", "language")
+        .order_by("id").values_list("tenant_id", "email", "role", "language", "tenant__language")
     ):
         admins.setdefault(tenant_id, []).append((email, role, language))
+        languages[tenant_id] = tenant_language
+    # Tenants whose only recipients are extra addresses: their language is read on its own.
+    unknown = {t for t, s in settings.items() if s.extra_addresses and t not in languages}
+    if unknown:
+        languages.update(Tenant.objects.filter(pk__in=unknown).values_list("id", "language"))
     out = {}
     for tenant_id in tenant_ids:
         s = settings.get(tenant_id)

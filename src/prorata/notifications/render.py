@@ -296,7 +296,7 @@ def payment_method_expiring(c: Context) -> Content:
 
     f = c.obj
     month = format_date(date(f["exp_year"], f["exp_month"], 1), format="yyyy-MM", locale=_locale())
-    subject = _("Your %(brand)s card ending in %(last4)s expires soon") % {"brand": f["brand"], "last4": f["last4"]}
+    subject = _("Your %(brand)s card ending in %(last4)s expires soon") % {"brand": str(f["brand"]).upper(), "last4": f["last4"]}
     paragraphs = [_("It expires at the end of %(month)s. Add a new card so that renewals are not declined.") % {"month": month}]
     return Content(subject, subject, paragraphs, [(_("Expires"), month)],
                    (_("Update the payment method"), url("tenants:payment_methods")))

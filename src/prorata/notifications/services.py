@@ -121,12 +121,13 @@ def timed_notices_due(*, as_of: datetime, tenant_q: Q) -> list[str]:
 
     Each is unique by its fact and date (a trial's end, a card's expiry, a disabling), so a
     re-run pass, a second worker or a later advance writes none again. Called at the start of
-    the pass, so a clock that jumps past a trial's end still tells of it first.
+    the pass, so a clock that jumps past a trial's end still tells of it first, and again at its
+    end, for what its work made due. A clock jumping over a subscription's whole disabled period
+    in one advance finds it deleted and sends no "deleted soon" (its "disabled" notice gave the date).
     """
     as_of = ensure_utc(as_of)
     rows: list[dict[str, Any]] = []
-    rows += _trial_rows(as_of, tenant_q)
-    rows += _deletion_rows(as_of, tenant_q)
+    rows += _subscription_rows(as_of, tenant_q)
     rows += _card_rows(as_of, tenant_q)
     if not rows:
         return []
@@ -146,17 +147,32 @@ def _base(tenant_id: str, kind: str, source: str, sub_id: str, at: datetime, fac
             for r in prefs.recipients]
 
 
-def _trial_rows(as_of: datetime, tenant_q: Q) -> list[dict[str, Any]]:
-    from prorata.subscriptions.models import Subscription
+def _subscription_rows(as_of: datetime, tenant_q: Q) -> list[dict[str, Any]]:
+    """Trial-ending and deletion notices: one query for the subscriptions either may concern."""
+    from django.apps import apps
+
     from prorata.tenants.models import PaymentMethod
 
+    Subscription = apps.get_model("subscriptions", "Subscription")  # noqa: N806 - by name, as in render
     horizon = as_of + max(K.TRIAL_NOTICE_BEFORE.values())
-    # Those told both notices drop out in SQL, so the batch always holds the ones still to tell.
-    told = Notice.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("pk"), kind=K.TRIAL_ENDING_1D)
-    subs = (Subscription.objects.filter(tenant_q, status="trialing", trial_end__isnull=False, trial_end__lte=horizon)
-            .filter(~Exists(told)).select_related("plan").order_by("trial_end", "id"))
+    # Those already told drop out in SQL, so the batch always holds the ones still to tell.
+    told_trial = Notice.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("pk"),
+                                       kind=K.TRIAL_ENDING_1D)
+    told_deletion = Notice.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("pk"),
+                                          kind=K.DELETION_SOON, occurred_at__gt=OuterRef("status_changed_at"))
+    trials = Q(status="trialing", trial_end__isnull=False, trial_end__lte=horizon) & ~Exists(told_trial)
+    disabled = Q(status="disabled") & ~Exists(told_deletion)
+    subs = Subscription.objects.filter(tenant_q).filter(trials | disabled).select_related("plan").order_by("id")
     rows: list[dict[str, Any]] = []
     for sub in subs[:1000]:
+        if sub.status == "disabled":
+            disabled_at = ensure_utc(sub.status_changed_at)
+            deletes_on = disabled_at + timedelta(days=sub.plan.disabled_days)
+            at = deletes_on - K.DELETION_NOTICE_BEFORE
+            if at <= as_of and at > disabled_at:
+                rows += _base(sub.tenant_id, K.DELETION_SOON, K.deletion_source(sub.pk, disabled_at), sub.pk, at,
+                              {"subscription": sub.pk, "deletes_on": deletes_on.isoformat()})
+            continue
         trial_end = ensure_utc(sub.trial_end)
         source = K.trial_source(sub.pk, trial_end)
         for kind, at in K.trial_notices_due(trial_end, as_of):
@@ -176,28 +192,6 @@ def _trial_rows(as_of: datetime, tenant_q: Q) -> list[dict[str, Any]]:
             facts = {"subscription": sub.pk, "trial_end": trial_end.isoformat(), "converts": converts, "reason": reason,
                      "amount": sub.plan.unit_amount * sub.quantity, "currency": sub.plan.currency}
             rows += _base(sub.tenant_id, kind, source, sub.pk, at, facts)
-    return rows
-
-
-def _deletion_rows(as_of: datetime, tenant_q: Q) -> list[dict[str, Any]]:
-    from prorata.subscriptions.models import Subscription
-
-    rows: list[dict[str, Any]] = []
-    told = Notice.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("pk"), kind=K.DELETION_SOON,
-                                 occurred_at__gt=OuterRef("status_changed_at"))
-    subs = (Subscription.objects.filter(tenant_q, status="disabled").filter(~Exists(told)).select_related("plan")
-            .order_by("status_changed_at", "id"))
-    for sub in subs[:1000]:
-        disabled_at = ensure_utc(sub.status_changed_at)
-        deletes_on = disabled_at + timedelta(days=sub.plan.disabled_days)
-        at = deletes_on - K.DELETION_NOTICE_BEFORE
-        if at > as_of or at <= disabled_at:
-            continue
-        source = K.deletion_source(sub.pk, disabled_at)
-        if Notice.objects.filter(tenant_id=sub.tenant_id, source=source, kind=K.DELETION_SOON).exists():
-            continue
-        rows += _base(sub.tenant_id, K.DELETION_SOON, source, sub.pk, at,
-                      {"subscription": sub.pk, "deletes_on": deletes_on.isoformat()})
     return rows
 
 
@@ -227,6 +221,8 @@ def _card_rows(as_of: datetime, tenant_q: Q) -> list[dict[str, Any]]:
 
 
 def _live_subscriptions() -> Any:
-    from prorata.subscriptions.models import Subscription
+    from django.apps import apps
+
+    Subscription = apps.get_model("subscriptions", "Subscription")  # noqa: N806
 
     return Subscription.objects.filter(tenant_id=OuterRef("tenant_id"), status__in=("trialing", "active", "past_due"))

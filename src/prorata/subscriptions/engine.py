@@ -267,6 +267,9 @@ def run_pass(
             notes_pending = True
             continue
         break
+    if result.subscriptions or result.credit_notes:
+        # And those its work made due (a subscription it disabled that is to be deleted soon).
+        timed_notices_due(as_of=as_of, tenant_q=tenant_filter.q())
     return result
 
 
