@@ -11,8 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
 
-from browser.helpers import ARTIFACTS, english_words  # noqa: E402
 from notice_stage import every_kind, sample_per_kind_and_language  # noqa: E402
+
+from browser.helpers import ARTIFACTS, english_words  # noqa: E402
 from prorata.notifications.domain.kinds import KINDS  # noqa: E402
 from prorata.notifications.render import render_notice  # noqa: E402
 
