@@ -96,7 +96,7 @@ def test_the_billing_notifications_page_edits_the_recipients_and_lists_what_was_
     page = client.get("/billing/notifications/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Billing notifications" in html and "ba@contoso.test" in html and 'href="/billing/notifications/"' in html
+    assert "Billing notifications" in html and "ba@contoso.test" in html and "Invoice and receipt" in html and 'href="/billing/notifications/"' in html
     r = client.post("/billing/notifications/", {"global_admins": "on", "extra_addresses": "ap@contoso.test\nbad address",
                                                 "send": ["trial_ending_7d"]})
     assert r.status_code == 200 and "is not a valid e-mail address" in r.content.decode()
