@@ -182,3 +182,20 @@ def test_a_year_advance_on_a_test_clock_sends_twelve_receipts(smtp_server):
     assert all(str(m["Subject"]).startswith("Receipt for invoice") and str(m["Subject"]).endswith("$9.99") for _, m in got)
     periods = sorted(Notice.objects.filter(kind="receipt").values_list("occurred_at", flat=True))
     assert periods[1:] == [utc(2026, month, 1, 12) for month in range(2, 13)] + [utc(2027, 1, 1, 12)]
+
+
+def test_a_worker_that_crashed_holding_a_notice_leaves_it_to_the_next_once_its_lease_ends(smtp_server):
+    from prorata.notifications import delivery
+
+    clock, tenant = tenant_on_clock(utc(2026, 1, 1, 12))
+    make_user(tenant, "global_admin", email="ga@example.test")
+    buy(tenant, make_plan(unit_amount=500), 1)
+    now = system_clock.now()
+    picked, _lease = delivery._claim(now, 10, None)  # a worker claims it, then dies before sending
+    assert len(picked) == 1
+    assert send_due(now=now).claimed == 0  # another worker meanwhile: it is taken
+    assert smtp_server.take() == []
+    run = send_due(now=now + delivery.LEASE + timedelta(seconds=1))
+    assert (run.claimed, run.sent) == (1, 1)
+    assert len(smtp_server.take()) == 1
+    assert send_due(now=now + timedelta(hours=1)).claimed == 0
