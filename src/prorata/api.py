@@ -154,7 +154,7 @@ def actor_of(request: HttpRequest) -> Actor:
 def _register_routers() -> None:
     from importlib import import_module
 
-    for domain in ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks"):
+    for domain in ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks", "notifications"):
         try:
             module = import_module(f"prorata.{domain}.api")
         except ModuleNotFoundError as exc:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "prorata.support",
     "prorata.audit",
     "prorata.webhooks",
+    "prorata.notifications",
     "prorata.platform",
 ]
 
@@ -145,12 +146,41 @@ except OSError:
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "billing", "webhooks"],
+        "QUEUES": ["default", "billing", "webhooks", "notifications"],
     }
 }
 
+# E-mail (billing notices, password resets): Django's e-mail framework. `EMAIL_URL` (dj-email-url:
+# smtp://user:pass@host:587/?tls=True, smtps://…, console://) or the usual EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL (EMAIL_HOST chooses SMTP).
+# Without either, messages are printed on the console (`make run`). A provider's HTTP API through
+# django-anymail: install it and set EMAIL_BACKEND (docs/notifications.md).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if os.environ.get("EMAIL_URL"):
+    import dj_email_url
+
+    _email = dj_email_url.parse(os.environ["EMAIL_URL"])
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = int(_email["EMAIL_PORT"] or 25)
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = bool(_email["EMAIL_USE_TLS"])
+    EMAIL_USE_SSL = bool(_email["EMAIL_USE_SSL"])
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") in ("1", "true", "True")
+    EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") in ("1", "true", "True")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# django-anymail's settings from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN → ANYMAIL["POSTMARK_SERVER_TOKEN"]).
+ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prorata@localhost")
+# Where links in e-mails point (the admin center's address as customers reach it).
+PRORATA_PUBLIC_URL = os.environ.get("PRORATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Production sets PRORATA_SECURE=1: HTTPS only, and SECRET_KEY must come from the environment.
 # Behind a TLS-terminating proxy (the usual install) the proxy's X-Forwarded-Proto tells whether

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("prorata.licenses.urls")),
     path("", include("prorata.subscriptions.urls")),
     path("", include("prorata.billing.urls")),
+    path("", include("prorata.notifications.urls")),
     path("", include("prorata.support.urls")),
 ]
 

@@ -54,6 +54,13 @@ def _scheduler(stop: threading.Event, interval: float) -> None:
             enqueue_sweep()
         except Exception:
             log.exception("could not queue a webhook sweep; trying again in %s s", interval)
+        try:
+            # E-mail notices: retries after an SMTP failure, and any whose enqueue was lost.
+            from prorata.notifications.tasks import enqueue_sweep as enqueue_notice_sweep
+
+            enqueue_notice_sweep()
+        except Exception:
+            log.exception("could not queue a notice sweep; trying again in %s s", interval)
         finally:
             close_old_connections()
         stop.wait(interval)

@@ -41,6 +41,7 @@ def admin_pages(stage) -> list[tuple[str, str]]:
         ("bills", "/billing/bills/"),
         ("invoice", f"/billing/bills/invoices/{invoice.pk}/"),
         ("payment-methods", "/billing/payment-methods/"),
+        ("billing-notifications", "/billing/notifications/"),
         ("support-requests", "/support/requests/"),
         ("let-us-call-you", f"/support/requests/new/?subscription={stage.big.pk}"),
         ("help", "/help/cancel-subscription/"),

@@ -18,11 +18,13 @@ pytestmark = pytest.mark.django_db
 OPERATOR = Actor(kind="api_key", id="key_q", label="operator", is_operator=True, role="operator")
 # Statements per path, by database, counting the savepoints of the test case and the two statements
 # of the sandbox processor's own ledger. A renewal alone: its claim, the batch's reads, the recorded call,
-# the outcome's rows (one statement per table), and the pass's checks for more work.
+# the outcome's rows (one statement per table), and the pass's checks for more work. Each path's
+# events read who receives their e-mail notices (notification settings; admins with their tenant's
+# language: 2); the pass looks for time-driven notices before and after its work (2 + 2).
 PINS = {
-    "renewal": {"sqlite": 32, "postgresql": 32},
-    "purchase": {"sqlite": 26, "postgresql": 26},
-    "cancel": {"sqlite": 19, "postgresql": 19},
+    "renewal": {"sqlite": 38, "postgresql": 38},
+    "purchase": {"sqlite": 28, "postgresql": 28},
+    "cancel": {"sqlite": 21, "postgresql": 21},
 }
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from prorata.core.money import format_money
 from prorata.web.access import actor_of, area, tenant_of
 from prorata.web.charts import MonthBar, monthly_bars_svg
-from prorata.web.templatetags.prorata import babel_locale, day
+from prorata.web.templatetags.prorata import babel_locale
 
 
 def _selectors() -> Any:
@@ -91,36 +91,10 @@ def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
 
 @area("billing")
 def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    from prorata.web.pdf import invoice_pdf as render_pdf
+    from prorata.billing.documents import invoice_pdf_bytes
 
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
-    locale = babel_locale()
-    labels = {
-        "invoice": _("Invoice"),
-        "billed_to": _("Billed to"),
-        "issued": _("Issued"),
-        "period": _("Period"),
-        "status": _("Status"),
-        "status_value": str(invoice.get_status_display()),
-        "description": _("Description"),
-        "quantity": _("Quantity"),
-        "amount": _("Amount"),
-        "subtotal": _("Subtotal"),
-        "credit_applied": _("Credit applied"),
-        "total": _("Total"),
-        "amount_paid": _("Amount paid"),
-        "amount_due": _("Amount due"),
-        "footer": _("Amounts in %(currency)s. Prorata bills in advance for each period.") % {"currency": invoice.currency},
-    }
-    data = render_pdf(
-        invoice,
-        list(invoice.lines.all()),
-        tenant_name=tenant_of(request).name,
-        labels=labels,
-        money=lambda v: format_money(v, invoice.currency, locale),
-        day=day,
-        chinese=locale == "zh_Hans",
-    )
+    data = invoice_pdf_bytes(invoice, tenant_name=tenant_of(request).name)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
     return response

@@ -26,7 +26,7 @@ GENERIC = {
     "unknown_currency": _("“%(value)s” is not a known ISO 4217 currency code."),
 }
 
-DOMAINS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks", "web", "platform")
+DOMAINS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks", "notifications", "web", "platform")
 
 
 def all_messages() -> dict[str, Any]:

@@ -11,7 +11,9 @@ Around the rows it is given, `flush` adds what every change implies:
   gives its numbers back with its invoices);
 - for each audit row whose action is a webhook event type, the event (its `data.object` is the
   audit row's object: the API schema of the object, see docs/events.md) and one delivery per
-  endpoint listening for it, handed to the delivery worker after commit.
+  endpoint listening for it, handed to the delivery worker after commit;
+- for each such event, the e-mail notices it makes (prorata.notifications.derive), sent after
+  commit by the worker.
 
 Payloads may be given as zero-argument callables: they are built at flush, once the invoice
 numbers they show are known.
@@ -104,6 +106,7 @@ class Changes:
         self.audit_ids: list[int] = []
         self.event_ids: list[str] = []
         self.delivery_ids: list[str] = []
+        self.notice_ids: list[str] = []
 
     def __bool__(self) -> bool:
         return bool(self._inserts or self._updates or self._deletes or self._audits)
@@ -185,7 +188,7 @@ class Changes:
             rows.append((i, a.tenant_id, a.actor, a.actor_label, a.action, a.object_type, a.object_id,
                          before, after, a.details, a.at, recorded))
             if is_event_type(a.action):
-                worthy.append((i, a))
+                worthy.append((i, a, after if after is not None else before))
         bulk.insert_rows(AuditEvent, ["id", "tenant", "actor", "actor_label", "action", "object_type", "object_id",
                                       "before", "after", "details", "occurred_at", "recorded_at"], rows)
         self.audit_ids.extend(ids)
@@ -193,9 +196,16 @@ class Changes:
             return
         event_ids = new_ids("evt", len(worthy))
         bulk.insert_rows(Event, ["id", "tenant", "type", "created_at", "audit_event"],
-                         [(e, a.tenant_id, a.action, a.at, i) for e, (i, a) in zip(event_ids, worthy, strict=True)])
+                         [(e, a.tenant_id, a.action, a.at, i) for e, (i, a, _o) in zip(event_ids, worthy, strict=True)])
         self.event_ids.extend(event_ids)
-        deliveries = list(_deliveries(zip(event_ids, (a for _, a in worthy), strict=True)))
+        # The e-mail notices these events make, in this same transaction (prorata.notifications.derive).
+        from prorata.notifications.derive import EventFacts, notices_for_events
+
+        self.notice_ids.extend(notices_for_events([
+            EventFacts(e, a.tenant_id, a.action, a.at, obj, a.details)
+            for e, (_i, a, obj) in zip(event_ids, worthy, strict=True)
+        ]))
+        deliveries = list(_deliveries(zip(event_ids, (a for _, a, _o in worthy), strict=True)))
         if not deliveries:
             return
         # Retries are about the receiver being up, so they run on real time, not the tenant's clock.

@@ -43,6 +43,7 @@ from prorata.catalog.models import Plan
 from prorata.core.actor import SYSTEM, Actor
 from prorata.core.clock import ensure_utc
 from prorata.core.errors import Conflict
+from prorata.notifications.services import timed_notices_due
 from prorata.platform.locks import named_lock
 from prorata.platform.writer import Changes
 from prorata.tenants.models import Tenant, TestClock
@@ -221,6 +222,8 @@ def run_pass(
     batch_size = batch_size or DEFAULT_BATCH_SIZE
     result = PassResult(as_of=as_of)
     payments_reconcile(tenant_q=tenant_filter.q(), passes_only=reconcile_all, force=reconcile_all)
+    # Time-driven e-mail notices (trial ending…) due by the pass's time, before the work that ends the trial.
+    timed_notices_due(as_of=as_of, tenant_q=tenant_filter.q())
     sub_limit = as_of + COLLECT_DELAY
     skip_subs: set[str] = set()
     skip_notes: set[str] = set()
@@ -264,6 +267,9 @@ def run_pass(
             notes_pending = True
             continue
         break
+    if result.subscriptions or result.credit_notes:
+        # And those its work made due (a subscription it disabled that is to be deleted soon).
+        timed_notices_due(as_of=as_of, tenant_q=tenant_filter.q())
     return result
 
 
