@@ -185,3 +185,14 @@ PRORATA_GATEWAY = os.environ.get("PRORATA_GATEWAY", "sandbox")
 
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
+
+# Webhook delivery (prorata.webhooks.transport). The deadline covers a whole request, seconds.
+PRORATA_WEBHOOK_TIMEOUT = float(os.environ.get("PRORATA_WEBHOOK_TIMEOUT", "10"))
+# Deliveries sent at once by one worker: a slow receiver holds one of them.
+PRORATA_WEBHOOK_CONCURRENCY = int(os.environ.get("PRORATA_WEBHOOK_CONCURRENCY", "8"))
+# Receivers must be https:// on public addresses. Development may allow http://, and an
+# on-premises install may list the private networks its receivers live on (CIDR, comma separated).
+PRORATA_WEBHOOK_ALLOW_HTTP = os.environ.get("PRORATA_WEBHOOK_ALLOW_HTTP", "") == "1"
+PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("PRORATA_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
+]

@@ -1,5 +1,10 @@
 """The worker process: the task queue (every queue) and, every few seconds, a billing pass.
 
+Webhook deliveries (queue `webhooks`) are served by their own loop on their own thread, so a
+slow or hostile receiver can hold up other webhooks for one request deadline at most
+(prorata.webhooks.transport) and never the billing pass or the other queues. Each cycle the
+scheduler also writes this worker's heartbeat, which `/readyz` reads.
+
 `prorata worker` runs `run_worker()`; `prorata run` starts it as a child process through
 `start_in_background()`. Any number of workers may run on one PostgreSQL database: the task
 queue hands each task to one worker, and billing passes claim their rows (SKIP LOCKED).
@@ -39,10 +44,32 @@ def enqueue_billing_pass() -> bool:
     return True
 
 
-def _scheduler(stop: threading.Event, interval: float) -> None:
+WEBHOOK_QUEUE = "webhooks"
+
+
+def heartbeat(worker_id: str, started_at) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from prorata.platform.models import WorkerHeartbeat
+
+    now = system_clock.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "started_at": started_at, "seen_at": now},
+    )
+    # Forget workers not seen for a day.
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def _scheduler(stop: threading.Event, interval: float, worker_id: str) -> None:
     from django.db import close_old_connections
 
+    started_at = system_clock.now()
     while not stop.is_set():
+        try:
+            heartbeat(worker_id, started_at)
+        except Exception:
+            log.exception("could not write the worker heartbeat; trying again in %s s", interval)
         try:
             enqueue_billing_pass()
         except Exception:
@@ -65,21 +92,49 @@ def run_worker(*, interval: float = DEFAULT_INTERVAL, queues: tuple[str, ...] = 
     from django_tasks_db.management.commands.db_worker import Worker
 
     stop = threading.Event()
-    thread = None
+    worker_id = f"prorata-{uuid.uuid4().hex[:12]}"
     if schedule:
-        thread = threading.Thread(target=_scheduler, args=(stop, interval), name="billing-scheduler", daemon=True)
+        thread = threading.Thread(target=_scheduler, args=(stop, interval, worker_id), name="billing-scheduler", daemon=True)
         thread.start()
+    serves_webhooks = "*" in queues or WEBHOOK_QUEUE in queues
+    others = [q for q in queues if q != WEBHOOK_QUEUE]
+    webhook_worker = None
+    if serves_webhooks and others and not batch and max_tasks is None:
+        # Webhooks on their own loop; this thread serves the rest.
+        webhook_worker = Worker(
+            queue_names=[WEBHOOK_QUEUE], interval=min(interval, 1.0), batch=False, backend_name="default",
+            startup_delay=False, max_tasks=None, worker_id=f"{worker_id}-webhooks", excluded_queue_names=[],
+        )
+        threading.Thread(target=_serve, args=(webhook_worker,), name="webhook-worker", daemon=True).start()
+        queues = tuple(others)
     worker = Worker(
         queue_names=list(queues), interval=min(interval, 1.0), batch=batch, backend_name="default",
-        startup_delay=False, max_tasks=max_tasks, worker_id=f"prorata-{uuid.uuid4().hex[:12]}",
-        excluded_queue_names=[],
+        startup_delay=False, max_tasks=max_tasks, worker_id=worker_id,
+        excluded_queue_names=[WEBHOOK_QUEUE] if webhook_worker is not None and "*" in queues else [],
     )
     worker.configure_signals()
     try:
         worker.run()
     finally:
         stop.set()
+        if webhook_worker is not None:
+            webhook_worker.running = False
         worker.reset_signals()
+
+
+def _serve(worker) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from django.db import connection
+
+    while worker.running:
+        try:
+            worker.run()
+        except Exception:
+            log.exception("the webhook worker loop failed; starting it again in 5 s")
+            time.sleep(5)
+        finally:
+            connection.close()
 
 
 def start_in_background(extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
