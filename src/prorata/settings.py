@@ -53,6 +53,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency for /metrics (prorata.platform.metrics).
+    "prorata.platform.metrics.RequestMetricsMiddleware",
+    # /healthz, /readyz and /metrics, before the HTTPS redirect and anything that needs the database.
+    "prorata.platform.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL characters cannot be stored by PostgreSQL: refused before any view (prorata/middleware.py).
     "prorata.middleware.RejectNulMiddleware",
@@ -196,3 +200,8 @@ PRORATA_WEBHOOK_ALLOW_HTTP = os.environ.get("PRORATA_WEBHOOK_ALLOW_HTTP", "") ==
 PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
     n.strip() for n in os.environ.get("PRORATA_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
 ]
+
+# /readyz is not ready when no worker has written its heartbeat for this long (seconds).
+PRORATA_WORKER_STALE_SECONDS = float(os.environ.get("PRORATA_WORKER_STALE_SECONDS", "60"))
+# When set, /metrics asks for "Authorization: Bearer <token>".
+PRORATA_METRICS_TOKEN = os.environ.get("PRORATA_METRICS_TOKEN", "")
