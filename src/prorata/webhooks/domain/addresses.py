@@ -42,7 +42,7 @@ def refusal(address: Address, allowed: Iterable[Network] = ()) -> str | None:
     for candidate in {address, _inner(address)}:
         if any(candidate.version == n.version and candidate in n for n in allowed):
             return None
-    for candidate in (address, _inner(address)):
+    for candidate in (_inner(address), address):
         if candidate.is_unspecified:
             return "unspecified"
         if candidate.is_loopback:
@@ -51,8 +51,10 @@ def refusal(address: Address, allowed: Iterable[Network] = ()) -> str | None:
             return "link_local"
         if candidate.is_multicast:
             return "multicast"
+        if candidate.is_reserved:
+            return "reserved"
         if candidate.is_private:
             return "private"
-        if candidate.is_reserved or not candidate.is_global:
+        if not candidate.is_global:
             return "reserved"
     return None
