@@ -192,7 +192,9 @@ PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
 
 # Webhook delivery (prorata.webhooks.transport). The deadline covers a whole request, seconds.
 PRORATA_WEBHOOK_TIMEOUT = float(os.environ.get("PRORATA_WEBHOOK_TIMEOUT", "10"))
-# Deliveries sent at once by one worker: a slow receiver holds one of them.
+# Webhook task loops per worker process, beside the loop that runs billing and the other queues.
+PRORATA_WEBHOOK_WORKERS = int(os.environ.get("PRORATA_WEBHOOK_WORKERS", "4"))
+# Deliveries sent at once by one webhook task: a slow receiver holds one of them.
 PRORATA_WEBHOOK_CONCURRENCY = int(os.environ.get("PRORATA_WEBHOOK_CONCURRENCY", "8"))
 # Receivers must be https:// on public addresses. Development may allow http://, and an
 # on-premises install may list the private networks its receivers live on (CIDR, comma separated).

@@ -98,28 +98,37 @@ def run_worker(*, interval: float = DEFAULT_INTERVAL, queues: tuple[str, ...] = 
         thread.start()
     serves_webhooks = "*" in queues or WEBHOOK_QUEUE in queues
     others = [q for q in queues if q != WEBHOOK_QUEUE]
-    webhook_worker = None
+    webhook_workers = []
     if serves_webhooks and others and not batch and max_tasks is None:
-        # Webhooks on their own loop; this thread serves the rest.
-        webhook_worker = Worker(
-            queue_names=[WEBHOOK_QUEUE], interval=min(interval, 1.0), batch=False, backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=f"{worker_id}-webhooks", excluded_queue_names=[],
-        )
-        threading.Thread(target=_serve, args=(webhook_worker,), name="webhook-worker", daemon=True).start()
+        # Webhooks on loops of their own, several: a receiver that holds its request for the whole
+        # deadline holds one of them, and this thread serves the rest (the billing pass).
+        for n in range(_webhook_loops()):
+            loop = Worker(
+                queue_names=[WEBHOOK_QUEUE], interval=min(interval, 1.0), batch=False, backend_name="default",
+                startup_delay=False, max_tasks=None, worker_id=f"{worker_id}-webhooks-{n}", excluded_queue_names=[],
+            )
+            threading.Thread(target=_serve, args=(loop,), name=f"webhook-worker-{n}", daemon=True).start()
+            webhook_workers.append(loop)
         queues = tuple(others)
     worker = Worker(
         queue_names=list(queues), interval=min(interval, 1.0), batch=batch, backend_name="default",
         startup_delay=False, max_tasks=max_tasks, worker_id=worker_id,
-        excluded_queue_names=[WEBHOOK_QUEUE] if webhook_worker is not None and "*" in queues else [],
+        excluded_queue_names=[WEBHOOK_QUEUE] if webhook_workers and "*" in queues else [],
     )
     worker.configure_signals()
     try:
         worker.run()
     finally:
         stop.set()
-        if webhook_worker is not None:
-            webhook_worker.running = False
+        for loop in webhook_workers:
+            loop.running = False
         worker.reset_signals()
+
+
+def _webhook_loops() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "PRORATA_WEBHOOK_WORKERS", 4)))
 
 
 def _serve(worker) -> None:  # type: ignore[no-untyped-def]

@@ -9,10 +9,10 @@ import ipaddress
 
 import pytest
 from django.db import transaction
+from hostile_receivers import RawReceiver, answer
 
 from conftest import ApiClient
 from factories import make_api_key, make_tenant
-from hostile_receivers import RawReceiver, answer
 from prorata.audit.services import audit_record
 from prorata.core.actor import SYSTEM
 from prorata.core.clock import system_clock
