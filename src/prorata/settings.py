@@ -189,6 +189,9 @@ PRORATA_GATEWAY = os.environ.get("PRORATA_GATEWAY", "sandbox")
 
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
+# Requests without a valid API key (none, or a wrong one) per client address: this many per window (s).
+PRORATA_ANONYMOUS_RATE_LIMIT = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT", "60"))
+PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW", "60"))
 
 # Webhook delivery (prorata.webhooks.transport). The deadline covers a whole request, seconds.
 PRORATA_WEBHOOK_TIMEOUT = float(os.environ.get("PRORATA_WEBHOOK_TIMEOUT", "10"))
