@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # NUL characters cannot be stored by PostgreSQL: refused before any view (prorata/middleware.py).
     "prorata.middleware.RejectNulMiddleware",
+    # API bodies too large, too deep or with text no database stores: refused with a code.
+    "prorata.platform.input_guard.ApiInputGuardMiddleware",
     # Static files under gunicorn, with no separate web server in front.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,6 +188,9 @@ LOGGING = {
 PRORATA_PAYMENT_LEASE_SECONDS = float(os.environ.get("PRORATA_PAYMENT_LEASE_SECONDS", "120"))
 # The payment processor: "sandbox" (test cards, no network) or "stripe".
 PRORATA_GATEWAY = os.environ.get("PRORATA_GATEWAY", "sandbox")
+
+# The largest request body accepted (bytes); Django's own form limit stays at its 2.5 MB default.
+PRORATA_MAX_BODY_BYTES = int(os.environ.get("PRORATA_MAX_BODY_BYTES", str(1024 * 1024)))
 
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
