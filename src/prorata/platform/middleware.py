@@ -22,6 +22,7 @@ from .keys import api_key_for
 from .ratelimit import address_key, anonymous_limit_per_window, rate_limit_hit
 
 API_PREFIX = "/api/v1/"
+PUBLIC_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
 def _now():  # wall-clock time: limits and replay windows are about real time, not test clocks
@@ -37,6 +38,9 @@ class ApiGuardMiddleware:
             return self.get_response(request)
         api_key = api_key_for(request)
         if api_key is None:
+            if request.path.startswith(PUBLIC_DOCUMENTS):
+                # The OpenAPI document and its viewer read nothing from the database.
+                return self.get_response(request)
             verdict = rate_limit_hit(api_key_id=address_key(client_ip(request)), now=_now(),
                                      limits=anonymous_limit_per_window())
             if not verdict.allowed:
