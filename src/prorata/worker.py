@@ -61,9 +61,10 @@ def heartbeat(worker_id: str, started_at) -> None:  # type: ignore[no-untyped-de
     WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
 
 
-def _scheduler(stop: threading.Event, interval: float, worker_id: str) -> None:
+def _scheduler(stop: threading.Event, interval: float, worker_id: str | None = None) -> None:
     from django.db import close_old_connections
 
+    worker_id = worker_id or f"prorata-{uuid.uuid4().hex[:12]}"
     started_at = system_clock.now()
     while not stop.is_set():
         try:
