@@ -17,6 +17,17 @@ def pytest_configure(config: pytest.Config) -> None:
     from prorata.i18n.catalogs import compile_all
 
     compile_all()
+    # The suite's webhook receivers listen on http://127.0.0.1: an on-premises receiver, allowed
+    # the way an install would allow one (here and in the processes the tests start).
+    os.environ["PRORATA_WEBHOOK_ALLOW_HTTP"] = "1"
+    os.environ["PRORATA_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"
+    from django.conf import settings
+
+    # Every request of the suite comes from one address; the anonymous limit has its own tests.
+    os.environ["PRORATA_ANONYMOUS_RATE_LIMIT"] = "1000000"
+    settings.PRORATA_ANONYMOUS_RATE_LIMIT = 1000000
+    settings.PRORATA_WEBHOOK_ALLOW_HTTP = True
+    settings.PRORATA_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
 def on_postgres() -> bool:

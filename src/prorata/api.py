@@ -113,7 +113,7 @@ def _bad_json(request: HttpRequest) -> bool:
         return False
     try:
         json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return True
     return False
 
@@ -138,6 +138,12 @@ def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # The service's transaction rolled back with the raise, so nothing changed.
     log.warning("database refused a value in %s %s: %s", request.method, request.path, exc)
     return error_response(request, 400, "invalid_request")
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A date at the edge of the calendar with an offset that moves it past year 1 or 9999.
+    return error_response(request, 400, "datetime_out_of_range")
 
 
 @api.exception_handler(Exception)

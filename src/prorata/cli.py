@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
 
+    backup = sub.add_parser("backup", help="write a consistent copy of the database to FILE, while it runs")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the database's content with the backup in FILE")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--yes", action="store_true", help="do not ask; everything written since the backup is lost")
+    restore.set_defaults(func=cmd_restore)
+
     apikey = sub.add_parser("apikey", help="API keys")
     apikey_sub = apikey.add_subparsers(dest="apikey_command", metavar="ACTION", required=True)
     create = apikey_sub.add_parser("create", help="create a key and print its secret (shown once)")
@@ -129,6 +137,33 @@ def parse_time(text: str) -> datetime:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     migrate(verbosity=1)
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from prorata.platform.backup import BackupError, backup
+
+    try:
+        target = backup(args.file)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Backup written to {target} ({target.stat().st_size} bytes)")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from prorata.platform.backup import BackupError, restore
+
+    if not args.yes:
+        answer = input(f"Replace the whole database with {args.file}? Everything written since is lost. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing restored.")
+            return EXIT_REFUSED
+    try:
+        restore(args.file)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Restored from {args.file}. Run `prorata migrate` if the backup is from an older version.")
     return EXIT_OK
 
 

@@ -36,3 +36,22 @@ class RejectNulMiddleware:
 
             return error_response(request, status, "not_found" if status == 404 else "invalid_request")
         return HttpResponseNotFound() if status == 404 else HttpResponseBadRequest()
+
+
+# Pages load scripts, styles and images from Prorata itself only, and are never framed. The API
+# docs (Swagger UI) and the back office (Django admin) set inline styles from their scripts.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP_INLINE_STYLES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            inline = request.path.startswith(("/api/v1/docs", "/backoffice/"))
+            response["Content-Security-Policy"] = CSP_INLINE_STYLES if inline else CSP
+        return response

@@ -9,6 +9,9 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("PRORATA_VAR_DIR", Path.cwd() / "var"))
 
 DEBUG = os.environ.get("PRORATA_DEBUG", "") == "1"
+# Files this process creates (the secret key, the SQLite database, kept mail, backups) are
+# readable by its own user only.
+os.umask(0o077)
 # A development key is generated per install and kept under var/; production sets SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -21,9 +24,16 @@ if not SECRET_KEY:
         SECRET_KEY = secrets.token_urlsafe(50)
         try:
             VAR_DIR.mkdir(parents=True, exist_ok=True)
-            _key_file.write_text(SECRET_KEY)
+            _fd = os.open(_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(_fd, "w") as _out:
+                _out.write(SECRET_KEY)
         except OSError:
             pass
+    try:  # a key file made before this rule: no longer readable by others
+        if _key_file.exists() and _key_file.stat().st_mode & 0o077:
+            _key_file.chmod(0o600)
+    except OSError:
+        pass
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -54,9 +64,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id and the context of every log line (prorata.platform.logs).
+    "prorata.platform.logs.RequestContext",
+    # Request counts and latency for /metrics (prorata.platform.metrics).
+    "prorata.platform.metrics.RequestMetricsMiddleware",
+    # /healthz, /readyz and /metrics, before the HTTPS redirect and anything that needs the database.
+    "prorata.platform.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL characters cannot be stored by PostgreSQL: refused before any view (prorata/middleware.py).
     "prorata.middleware.RejectNulMiddleware",
+    # API bodies too large, too deep or with text no database stores: refused with a code.
+    "prorata.platform.input_guard.ApiInputGuardMiddleware",
     # Static files under gunicorn, with no separate web server in front.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (prorata/middleware.py).
+    "prorata.middleware.ContentSecurityPolicyMiddleware",
     # The signed-in person's actor, tenant, language and time zone for the admin center.
     "prorata.web.middleware.AdminCenterMiddleware",
     # Rate limits and idempotency keys of /api/v1/ (SPEC §9).
@@ -102,6 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    for _suffix in ("", "-wal", "-shm"):  # a database made before the umask rule: owner-only now
+        _db_file = Path(str(DATABASES["default"]["NAME"]) + _suffix)
+        try:
+            if _db_file.exists() and _db_file.stat().st_mode & 0o077:
+                _db_file.chmod(0o600)
+        except OSError:
+            pass
 else:
     # Django's backend without the `_like` pattern indexes nothing here reads (see its docstring).
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -122,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+# Messages in the session, not in a cookie the browser (and anything reading it) can see.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_FAILURE_VIEW = "prorata.web.errors.csrf_failure"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
@@ -178,6 +207,7 @@ elif os.environ.get("EMAIL_HOST"):
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # django-anymail's settings from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN → ANYMAIL["POSTMARK_SERVER_TOKEN"]).
 ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prorata@localhost")
 # Where links in e-mails point (the admin center's address as customers reach it).
 PRORATA_PUBLIC_URL = os.environ.get("PRORATA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -199,12 +229,28 @@ if os.environ.get("PRORATA_SECURE") == "1":
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # `testserver` is the host name of Django's test client, never of a real install.
+    ALLOWED_HOSTS = [h for h in ALLOWED_HOSTS if h != "testserver"]
 
+# JSON lines with the request id, tenant and actor of each line, redacted (prorata.platform.logs);
+# PRORATA_LOG_FORMAT=text gives plain, equally redacted lines for a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "prorata.platform.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "prorata.platform.logs.JsonFormatter"},
+        "text": {"()": "prorata.platform.logs.TextFormatter", "format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler", "filters": ["context"],
+            "formatter": "text" if os.environ.get("PRORATA_LOG_FORMAT") == "text" else "json",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("PRORATA_LOG_LEVEL", "WARNING")},
+    # Django's own request logger would otherwise be the one without our handler's filter.
+    "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("PRORATA_LOG_LEVEL", "WARNING"), "propagate": False}},
 }
 
 # How long the process that recorded a call to the payment processor owns it (seconds) before
@@ -221,5 +267,29 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 # Where the browser loads Stripe.js from (Stripe's own unless set).
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
+# The largest request body accepted (bytes); Django's own form limit stays at its 2.5 MB default.
+PRORATA_MAX_BODY_BYTES = int(os.environ.get("PRORATA_MAX_BODY_BYTES", str(1024 * 1024)))
+
 # The API's rate limit per key, requests per second.
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
+# Requests without a valid API key (none, or a wrong one) per client address: this many per window (s).
+PRORATA_ANONYMOUS_RATE_LIMIT = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT", "60"))
+PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW", "60"))
+
+# Webhook delivery (prorata.webhooks.transport). The deadline covers a whole request, seconds.
+PRORATA_WEBHOOK_TIMEOUT = float(os.environ.get("PRORATA_WEBHOOK_TIMEOUT", "10"))
+# Webhook task loops per worker process, beside the loop that runs billing and the other queues.
+PRORATA_WEBHOOK_WORKERS = int(os.environ.get("PRORATA_WEBHOOK_WORKERS", "4"))
+# Deliveries sent at once by one webhook task: a slow receiver holds one of them.
+PRORATA_WEBHOOK_CONCURRENCY = int(os.environ.get("PRORATA_WEBHOOK_CONCURRENCY", "8"))
+# Receivers must be https:// on public addresses. Development may allow http://, and an
+# on-premises install may list the private networks its receivers live on (CIDR, comma separated).
+PRORATA_WEBHOOK_ALLOW_HTTP = os.environ.get("PRORATA_WEBHOOK_ALLOW_HTTP", "") == "1"
+PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("PRORATA_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
+]
+
+# /readyz is not ready when no worker has written its heartbeat for this long (seconds).
+PRORATA_WORKER_STALE_SECONDS = float(os.environ.get("PRORATA_WORKER_STALE_SECONDS", "60"))
+# When set, /metrics asks for "Authorization: Bearer <token>".
+PRORATA_METRICS_TOKEN = os.environ.get("PRORATA_METRICS_TOKEN", "")

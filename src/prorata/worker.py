@@ -1,5 +1,10 @@
 """The worker process: the task queue (every queue) and, every few seconds, a billing pass.
 
+Webhook deliveries (queue `webhooks`) are served by their own loop on their own thread, so a
+slow or hostile receiver can hold up other webhooks for one request deadline at most
+(prorata.webhooks.transport) and never the billing pass or the other queues. Each cycle the
+scheduler also writes this worker's heartbeat, which `/readyz` reads.
+
 `prorata worker` runs `run_worker()`; `prorata run` starts it as a child process through
 `start_in_background()`. Any number of workers may run on one PostgreSQL database: the task
 queue hands each task to one worker, and billing passes claim their rows (SKIP LOCKED).
@@ -39,10 +44,33 @@ def enqueue_billing_pass() -> bool:
     return True
 
 
-def _scheduler(stop: threading.Event, interval: float) -> None:
+WEBHOOK_QUEUE = "webhooks"
+
+
+def heartbeat(worker_id: str, started_at) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from prorata.platform.models import WorkerHeartbeat
+
+    now = system_clock.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "started_at": started_at, "seen_at": now},
+    )
+    # Forget workers not seen for a day.
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def _scheduler(stop: threading.Event, interval: float, worker_id: str | None = None) -> None:
     from django.db import close_old_connections
 
+    worker_id = worker_id or f"prorata-{uuid.uuid4().hex[:12]}"
+    started_at = system_clock.now()
     while not stop.is_set():
+        try:
+            heartbeat(worker_id, started_at)
+        except Exception:
+            log.exception("could not write the worker heartbeat; trying again in %s s", interval)
         try:
             enqueue_billing_pass()
         except Exception:
@@ -72,21 +100,58 @@ def run_worker(*, interval: float = DEFAULT_INTERVAL, queues: tuple[str, ...] = 
     from django_tasks_db.management.commands.db_worker import Worker
 
     stop = threading.Event()
-    thread = None
+    worker_id = f"prorata-{uuid.uuid4().hex[:12]}"
     if schedule:
-        thread = threading.Thread(target=_scheduler, args=(stop, interval), name="billing-scheduler", daemon=True)
+        thread = threading.Thread(target=_scheduler, args=(stop, interval, worker_id), name="billing-scheduler", daemon=True)
         thread.start()
+    serves_webhooks = "*" in queues or WEBHOOK_QUEUE in queues
+    others = [q for q in queues if q != WEBHOOK_QUEUE]
+    webhook_workers = []
+    if serves_webhooks and others and not batch and max_tasks is None:
+        # Webhooks on loops of their own, several: a receiver that holds its request for the whole
+        # deadline holds one of them, and this thread serves the rest (the billing pass).
+        for n in range(_webhook_loops()):
+            loop = Worker(
+                queue_names=[WEBHOOK_QUEUE], interval=min(interval, 1.0), batch=False, backend_name="default",
+                startup_delay=False, max_tasks=None, worker_id=f"{worker_id}-webhooks-{n}", excluded_queue_names=[],
+            )
+            threading.Thread(target=_serve, args=(loop,), name=f"webhook-worker-{n}", daemon=True).start()
+            webhook_workers.append(loop)
+        queues = tuple(others)
     worker = Worker(
         queue_names=list(queues), interval=min(interval, 1.0), batch=batch, backend_name="default",
-        startup_delay=False, max_tasks=max_tasks, worker_id=f"prorata-{uuid.uuid4().hex[:12]}",
-        excluded_queue_names=[],
+        startup_delay=False, max_tasks=max_tasks, worker_id=worker_id,
+        excluded_queue_names=[WEBHOOK_QUEUE] if webhook_workers and "*" in queues else [],
     )
     worker.configure_signals()
     try:
         worker.run()
     finally:
         stop.set()
+        for loop in webhook_workers:
+            loop.running = False
         worker.reset_signals()
+
+
+def _webhook_loops() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "PRORATA_WEBHOOK_WORKERS", 4)))
+
+
+def _serve(worker) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from django.db import connection
+
+    while worker.running:
+        try:
+            worker.run()
+        except Exception:
+            log.exception("the webhook worker loop failed; starting it again in 5 s")
+            time.sleep(5)
+        finally:
+            connection.close()
 
 
 def start_in_background(extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:

@@ -79,10 +79,13 @@ def test_zero_turns_limiting_off(settings, frozen):
     assert RateLimitWindow.objects.count() == 0
 
 
-def test_unknown_keys_are_not_counted_and_get_401(frozen):
+def test_unknown_keys_are_counted_by_client_address_and_get_401(frozen):
+    from prorata.platform.ratelimit import address_key
+
     r = ApiClient("prk_nope").get("/webhook_endpoints")
     assert r.status_code == 401
-    assert RateLimitWindow.objects.count() == 0
+    # Not as a key (there is none), but as the address that tried it (test_sign_in_abuse).
+    assert list(RateLimitWindow.objects.values_list("api_key_id", flat=True)) == [address_key("127.0.0.1")]
 
 
 def test_finished_windows_are_cleaned_up(settings, frozen):

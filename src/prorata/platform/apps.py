@@ -7,3 +7,8 @@ class PlatformConfig(AppConfig):
     name = "prorata.platform"
     label = "platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .logs import connect_task_signals
+
+        connect_task_signals()

@@ -1,6 +1,9 @@
 """Rate limits and idempotency keys around /api/v1/, before any API code runs.
 
-Requests without a valid API key pass straight through: the API answers them 401.
+Requests without a valid API key (none, or a wrong one) are counted by client address, behind
+the configured proxy the address it saw (platform.clients): past the anonymous limit they are
+refused 429, so that guessing keys or flooding the API without one is slowed; under it the API
+answers them (401 where a key is needed).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from django.utils import translation
 from prorata.core.clock import system_clock
 from prorata.core.errors import ProrataError
 
+from .clients import client_ip
 from .idempotency import HEADER, run_idempotent
 from .keys import api_key_for
-from .ratelimit import rate_limit_hit
+from .ratelimit import address_key, anonymous_limit_per_window, rate_limit_hit
 
 API_PREFIX = "/api/v1/"
+PUBLIC_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
 def _now():  # wall-clock time: limits and replay windows are about real time, not test clocks
@@ -33,6 +38,19 @@ class ApiGuardMiddleware:
             return self.get_response(request)
         api_key = api_key_for(request)
         if api_key is None:
+            if request.path.startswith(PUBLIC_DOCUMENTS):
+                # The OpenAPI document and its viewer read nothing from the database.
+                return self.get_response(request)
+            verdict = rate_limit_hit(api_key_id=address_key(client_ip(request)), now=_now(),
+                                     limits=anonymous_limit_per_window())
+            if not verdict.allowed:
+                from prorata.api import error_response
+
+                return error_response(
+                    request, 429, "rate_limited", {"retry_after": verdict.retry_after},
+                    {"retry_after": verdict.retry_after, "limit": verdict.limit},
+                    {"Retry-After": str(verdict.retry_after)},
+                )
             return self.get_response(request)
         verdict = rate_limit_hit(api_key_id=api_key.pk, now=_now())
         if not verdict.allowed:

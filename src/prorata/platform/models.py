@@ -58,3 +58,22 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_key_id}@{self.window_start}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one worker process, written by its scheduler every cycle.
+
+    `/readyz` is not ready when no worker has been seen recently (prorata.platform.health).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["seen_at"])]
+
+    def __str__(self) -> str:
+        return self.worker_id

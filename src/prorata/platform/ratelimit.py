@@ -35,9 +35,24 @@ def limit_per_window() -> tuple[int, int]:
     return requests, max(window, 1)
 
 
-def rate_limit_hit(*, api_key_id: str, now: datetime) -> Verdict:
-    """Count one request of `api_key_id` at wall-clock `now`; say whether it may go on."""
-    limit, window_seconds = limit_per_window()
+def anonymous_limit_per_window() -> tuple[int, int]:
+    """(requests, window seconds) for requests without a valid API key, per client address."""
+    requests = int(getattr(settings, "PRORATA_ANONYMOUS_RATE_LIMIT", 60))
+    window = int(getattr(settings, "PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW", 60)) or 60
+    return requests, max(window, 1)
+
+
+def address_key(address: str | None) -> str:
+    """The counter of a client address (hashed: an IPv6 address is longer than the column)."""
+    import hashlib
+
+    return "ip_" + hashlib.sha256((address or "unknown").encode()).hexdigest()[:37]
+
+
+def rate_limit_hit(*, api_key_id: str, now: datetime, limits: tuple[int, int] | None = None) -> Verdict:
+    """Count one request of `api_key_id` (or of an `address_key`) at wall-clock `now`; say
+    whether it may go on."""
+    limit, window_seconds = limits or limit_per_window()
     if limit <= 0:
         return Verdict(True, 0, 0, 0)
     stamp = now.timestamp()

@@ -22,6 +22,7 @@ a note's boundary take their part of it first (R6) and the rest is refunded.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -312,7 +313,8 @@ def run_pass_in_workers(
     connections.close_all()
     # spawn: each worker starts clean and opens its own connection (never one inherited by fork).
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pass_process.init) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pass_process.init,
+                             initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(pass_process.run, as_of, tenant_filter, batch_size, actor) for _ in range(workers)]
         while True:
             done, pending = wait(futures, timeout=1.0, return_when=FIRST_EXCEPTION)

@@ -18,8 +18,11 @@ from prorata.core.errors import ProrataError
 
 from .actors import actor_for
 from .errors import error_message
+from .forms import BackOfficeSignInForm
 
 admin.site.site_header = _("Prorata back office")
+# The back office's sign-in is throttled by address like the admin center's (web.throttle).
+admin.site.login_form = BackOfficeSignInForm
 admin.site.site_title = _("Prorata back office")
 admin.site.index_title = _("Catalog, tenants, keys and test clocks")
 

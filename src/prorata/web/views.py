@@ -49,6 +49,31 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "web/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
 
+    # At most this many reset e-mails per hour to one address, and asked for by one client address:
+    # the form would otherwise send any number of e-mails to anyone.
+    PER_EMAIL = 3
+    PER_CLIENT = 10
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        import hashlib
+
+        from django.http import HttpResponseRedirect
+
+        from prorata.core.clock import system_clock
+        from prorata.platform.clients import client_ip
+        from prorata.platform.ratelimit import address_key, rate_limit_hit
+
+        now = system_clock.now()
+        email = (form.cleaned_data.get("email") or "").strip().lower()
+        by_email = rate_limit_hit(api_key_id="pr_" + hashlib.sha256(email.encode()).hexdigest()[:37], now=now,
+                                  limits=(self.PER_EMAIL, 3600))
+        by_client = rate_limit_hit(api_key_id="p" + address_key(client_ip(self.request))[1:], now=now,
+                                   limits=(self.PER_CLIENT, 3600))
+        if not (by_email.allowed and by_client.allowed):
+            # The same page as a sent e-mail: the form never tells who has an account.
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "web/password_reset_done.html"

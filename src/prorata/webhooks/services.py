@@ -13,6 +13,7 @@ from prorata.core.errors import Forbidden, InvalidInput, NotFound
 from prorata.tenants.models import Tenant
 from prorata.tenants.selectors import now_for
 
+from . import transport
 from .domain.events import ALL, unknown_filters
 from .domain.signing import new_secret
 from .models import WebhookEndpoint
@@ -40,6 +41,13 @@ def validate_url(url: str) -> str:
         or not port_ok or any(c.isspace() for c in url)
     ):
         raise InvalidInput("webhook_url_invalid", details={"url": url[:200]})
+    try:
+        transport.check_scheme(url)
+        # A name that does not resolve yet is accepted (its DNS may be set up later); delivery
+        # checks the addresses again before every attempt, since DNS can change.
+        transport.check_addresses(parts.hostname or "", parts.port or 443, unresolvable_ok=True)
+    except transport.UrlRefused as exc:
+        raise InvalidInput(exc.code, details={"url": url[:200], "reason": exc.reason}) from None
     return url
 
 
