@@ -20,7 +20,9 @@ from .schemas import (
     CancelIn,
     CancelOut,
     CancelReasonOut,
+    ChangePlanIn,
     DecisionOut,
+    PlanChangePreviewOut,
     QuantityIn,
     RecurringBillingIn,
     SubscriptionIn,
@@ -28,6 +30,7 @@ from .schemas import (
     SubscriptionPage,
     credit_note_brief,
     decision_out,
+    plan_change_preview_out,
     subscription_out,
 )
 
@@ -134,4 +137,37 @@ def change_quantity(request: HttpRequest, subscription_id: str, body: QuantityIn
 def reactivate(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
     actor = actor_of(request)
     services.subscription_reactivate(actor=actor, subscription_id=subscription_id)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change_plan/preview", response={200: PlanChangePreviewOut, **errors(400, 404, 409)},
+    operation_id="subscription_change_plan_preview",
+    summary="What a plan change would charge and when it takes effect; changes nothing",
+)
+def change_plan_preview(request: HttpRequest, subscription_id: str, body: ChangePlanIn) -> dict[str, Any]:
+    preview = services.subscription_plan_change_preview(
+        actor=actor_of(request), subscription_id=subscription_id, plan_id=body.plan, quantity=body.quantity, at=body.at)
+    return plan_change_preview_out(preview)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change_plan", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_change_plan",
+    summary="Change plan: an upgrade now (prorated, charged at once) or a change at the period's end (scheduled)",
+)
+def change_plan(request: HttpRequest, subscription_id: str, body: ChangePlanIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_change_plan(actor=actor, subscription_id=subscription_id, plan_id=body.plan,
+                                      quantity=body.quantity, at=body.at)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}/scheduled_change", response={200: SubscriptionOut, **errors(404, 409)},
+    operation_id="subscription_cancel_plan_change", summary="Withdraw the plan change scheduled for the period's end",
+)
+def cancel_plan_change(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_cancel_plan_change(actor=actor, subscription_id=subscription_id)
     return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))

@@ -3,6 +3,7 @@
 from .billing_work import batch_charge, batch_finish, batch_prepare
 from .cancel import subscription_cancel, subscription_cancellation_decision
 from .common import subscription_lock, subscription_transition
+from .plan_change import subscription_cancel_plan_change, subscription_change_plan, subscription_plan_change_preview
 from .purchase import subscription_purchase
 from .quantity import subscription_change_quantity
 from .reactivate import subscription_reactivate
@@ -15,9 +16,12 @@ __all__ = [
     "batch_prepare",
     "payments_reconcile",
     "subscription_cancel",
+    "subscription_cancel_plan_change",
     "subscription_cancellation_decision",
+    "subscription_change_plan",
     "subscription_change_quantity",
     "subscription_lock",
+    "subscription_plan_change_preview",
     "subscription_purchase",
     "subscription_reactivate",
     "subscription_set_recurring_billing",
