@@ -45,8 +45,8 @@ class Subscription(models.Model):
     scheduled_quantity = models.PositiveIntegerField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # An accepted retention offer: this percent off the next `discount_periods_left` renewals.
-    discount_percent = models.PositiveSmallIntegerField(default=0)
-    discount_periods_left = models.PositiveSmallIntegerField(default=0)
+    discount_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    discount_periods_left = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField()
 
     class Meta:
