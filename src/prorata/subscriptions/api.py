@@ -25,12 +25,15 @@ from .schemas import (
     PlanChangePreviewOut,
     QuantityIn,
     RecurringBillingIn,
+    RetentionAnswerIn,
+    RetentionOfferOut,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPage,
     credit_note_brief,
     decision_out,
     plan_change_preview_out,
+    retention_offer_out,
     subscription_out,
 )
 
@@ -170,4 +173,38 @@ def change_plan(request: HttpRequest, subscription_id: str, body: ChangePlanIn) 
 def cancel_plan_change(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
     actor = actor_of(request)
     services.subscription_cancel_plan_change(actor=actor, subscription_id=subscription_id)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer", response={200: RetentionOfferOut, **errors(404, 409)},
+    operation_id="subscription_retention_offer",
+    summary="The retention offer to show before a cancel is confirmed (recorded as shown), at most once a year",
+)
+def retention_offer(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    from prorata.core.errors import Conflict
+
+    offer = services.retention_offer_show(actor=actor_of(request), subscription_id=subscription_id)
+    if offer is None:
+        raise Conflict("no_retention_offer", details={"subscription": subscription_id})
+    return retention_offer_out(offer)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer/accept", response={200: SubscriptionOut, **errors(400, 404, 409)},
+    operation_id="subscription_retention_offer_accept", summary="Accept the offer instead of cancelling",
+)
+def retention_offer_accept(request: HttpRequest, subscription_id: str, body: RetentionAnswerIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.retention_offer_accept(actor=actor, subscription_id=subscription_id, offer_id=body.offer)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer/decline", response={200: SubscriptionOut, **errors(400, 404, 409)},
+    operation_id="subscription_retention_offer_decline", summary="Decline the offer; the cancel may go on",
+)
+def retention_offer_decline(request: HttpRequest, subscription_id: str, body: RetentionAnswerIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.retention_offer_decline(actor=actor, subscription_id=subscription_id, offer_id=body.offer)
     return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))

@@ -120,23 +120,15 @@ class RetentionOffer(models.Model):
 
 
 class CancelAttempt(models.Model):
-    """A cancellation decision shown in the admin center that was blocked (too many licenses,
-    outside the window), and how it ended: the users were removed and it was cancelled online,
-    a callback was asked for, or nothing followed (gave up). For the vendor's cancellation report."""
-
-    class Ending(models.TextChoices):
-        OPEN = "open", _("Open")
-        USERS_REMOVED = "users_removed", _("Users removed")
-        CALLBACK = "callback", _("Callback requested")
-        GAVE_UP = "gave_up", _("Gave up")
+    """A blocked cancellation decision shown in the admin center (too many licenses, outside the
+    window). How it ended is read from what followed (the cancellation report): cancelled online
+    after users were removed, a callback asked for, or nothing (gave up)."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="cancel_attempts")
     code = models.CharField(max_length=40)
     assigned = models.PositiveIntegerField(default=0)
     at = models.DateTimeField()
-    ending = models.CharField(max_length=16, choices=Ending.choices, default=Ending.OPEN)
-    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -52,6 +52,27 @@ class PlanChangePreviewOut(Schema):
     next_invoice_amount: int | None = Field(description="For `period_end`: the renewal on the new plan.")
 
 
+class RetentionOfferOut(Schema):
+    id: str
+    subscription: str
+    kind: str = Field(description="`discount` (percent off the next periods) or `move` (to a cheaper plan).")
+    percent: int
+    periods: int
+    move_plan: str | None
+    outcome: str = Field(description="`shown`, `accepted` or `declined`.")
+    shown_at: datetime
+
+
+class RetentionAnswerIn(StrictIn):
+    offer: str = Field(description="The offer's id.")
+
+
+def retention_offer_out(offer: Any) -> dict[str, Any]:
+    return {"id": offer.pk, "subscription": offer.subscription_id, "kind": offer.kind, "percent": offer.percent,
+            "periods": offer.periods, "move_plan": offer.move_plan_id, "outcome": offer.outcome,
+            "shown_at": offer.shown_at}
+
+
 class RecurringBillingIn(StrictIn):
     enabled: StrictBool
 

@@ -8,9 +8,14 @@ from .purchase import subscription_purchase
 from .quantity import subscription_change_quantity
 from .reactivate import subscription_reactivate
 from .reconcile import payments_reconcile
+from .retention import cancel_attempt_record, retention_offer_accept, retention_offer_decline, retention_offer_show
 from .recurring import subscription_set_recurring_billing
 
 __all__ = [
+    "cancel_attempt_record",
+    "retention_offer_accept",
+    "retention_offer_decline",
+    "retention_offer_show",
     "batch_charge",
     "batch_finish",
     "batch_prepare",
