@@ -208,3 +208,24 @@ def retention_offer_decline(request: HttpRequest, subscription_id: str, body: Re
     actor = actor_of(request)
     services.retention_offer_decline(actor=actor, subscription_id=subscription_id, offer_id=body.offer)
     return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.get(
+    "/reports/cancellations", response={200: dict[str, Any], **errors(400, 403)},
+    operation_id="reports_cancellations", tags=["reports"],
+    summary="Cancellations by reason, plan, seats and month; blocked decisions; offers; MRR and churn (`format=csv`)",
+)
+def cancellations_report(request: HttpRequest, currency: str = "USD", first_month: str | None = None,
+                         last_month: str | None = None, format: str = "json") -> Any:
+    from django.http import HttpResponse
+
+    from .reports import cancellations_report as build
+    from .reports import report_csv, valid_month
+
+    report = build(actor=actor_of(request), currency=currency, first_month=valid_month(first_month),
+                   last_month=valid_month(last_month))
+    if format == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="cancellations.csv"'
+        return response
+    return report.as_dict()

@@ -78,4 +78,5 @@ MESSAGES = {
     # Retention offers.
     "no_retention_offer": _("There is no offer for this subscription now."),
     "retention_offer_decided": _("This offer has already been answered."),
+    "invalid_month": _("“%(value)s” is not a month: use YYYY-MM, for example 2026-04."),
 }
