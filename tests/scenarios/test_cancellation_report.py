@@ -77,7 +77,8 @@ def test_the_report_counts_what_the_scenario_did():
     assert (r["assisted"], r["online"]) == (1, 2)
     assert r["blocked"] == {"total": 3, "users_removed": 1, "callback": 1, "gave_up": 1}
     # d: 2 seats × 10.00 at 50 % off on April 1 and May 1.
-    assert r["offers"] == {"shown": 2, "accepted": 1, "declined": 1, "saved": 2 * 1000}
+    assert r["offers"] == {"shown": 2, "accepted": 1, "declined": 1, "discount_given": 2 * 1000,
+                           "retained_mrr": 2 * 1000}
     # MRR at each month's start: March 1 all five (1+3+12+2 seats × 10.00, 30 × 120.00 / 12);
     # April 1: a gone; May 1: b and c gone too. Churned: the value of what was cancelled that month.
     assert r["mrr"] == [

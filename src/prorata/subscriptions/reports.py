@@ -145,8 +145,16 @@ def cancellations_report(*, actor: Actor, currency: str = "USD", first_month: st
     accepted = {o[2] for o in offers if o[0] == "accepted"}
     saved = -sum(InvoiceLine.objects.filter(kind="discount", invoice__subscription_id__in=accepted)
                  .values_list("amount", flat=True)) if accepted else 0
+    # What the offers kept: the monthly value (latest period charge) of the subscriptions that
+    # accepted and have not been cancelled since.
+    latest: dict[str, tuple[datetime, int]] = {}
+    for sid, amount, ps, pe in charges:
+        if sid in accepted and (sid not in latest or ps > latest[sid][0]):
+            latest[sid] = (ps, _monthly_value(amount, ps, pe))
+    retained = sum(v for sid, (_ps, v) in latest.items() if sid not in cancel_of)
     report.offers = {"shown": len(offers), "accepted": sum(1 for o in offers if o[0] == "accepted"),
-                     "declined": sum(1 for o in offers if o[0] == "declined"), "saved": saved}
+                     "declined": sum(1 for o in offers if o[0] == "declined"), "discount_given": saved,
+                     "retained_mrr": retained}
 
     # MRR at each month's start: the monthly value of every paid period covering that instant;
     # churned: the monthly value, at cancellation, of the subscriptions cancelled in the month.

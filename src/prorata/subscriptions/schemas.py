@@ -64,7 +64,7 @@ class RetentionOfferOut(Schema):
 
 
 class RetentionAnswerIn(StrictIn):
-    offer: str = Field(description="The offer's id.")
+    offer: str = Field(default="", description="The offer's id (from POST …/retention_offer).")
 
 
 def retention_offer_out(offer: Any) -> dict[str, Any]:

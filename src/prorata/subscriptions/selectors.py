@@ -61,7 +61,7 @@ def subscription_get(*, actor: Actor, subscription_id: str) -> Subscription:
     sub = (
         visible_subscriptions(actor)
         .filter(pk=subscription_id)
-        .select_related("plan", "plan__product", "tenant")
+        .select_related("plan", "plan__product", "tenant", "scheduled_plan__product")
         .annotate(assigned_licenses=Count("licenses"))
         .first()
     )
@@ -154,3 +154,16 @@ def next_charges(subscriptions: list[Subscription]) -> dict[str, dict[str, Any]]
         if planned is not None:
             out[sub.pk] = {"at": planned[0], "amount": planned[1], "currency": planned[2]}
     return out
+
+
+def plan_change_targets(sub: Subscription) -> list[CatalogPlan]:
+    """The plans this subscription may be changed to: active, same currency, of its product or of
+    a product of its family (domain.plan_change decides the rest when asked)."""
+    from django.db.models import Q
+
+    product = sub.plan.product
+    same = Q(product_id=product.pk)
+    if product.family:
+        same |= Q(product__family=product.family)
+    return list(CatalogPlan.objects.filter(same, is_active=True, currency=sub.plan.currency)
+                .exclude(pk=sub.plan_id).select_related("product").order_by("product__tier", "unit_amount", "id"))
