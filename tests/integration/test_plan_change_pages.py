@@ -6,7 +6,16 @@ import pytest
 from django.test import Client
 
 from conftest import ApiClient
-from factories import make_api_key, make_card, make_clock, make_plan, make_product, make_tenant, make_user, utc
+from factories import (
+    make_api_key,
+    make_card,
+    make_clock,
+    make_plan,
+    make_product,
+    make_tenant,
+    make_user,
+    utc,
+)
 from prorata.billing.models import Invoice
 from prorata.core.actor import Actor
 from prorata.licenses.services import license_assign

@@ -30,7 +30,7 @@ PREFIX = "/api/v1"
 # Operations refused to a tenant key (403, or 404 where the object is vendor-only).
 OPERATOR_ONLY = {
     "product_create", "plan_create", "test_clock_create", "test_clock_get", "test_clock_advance",
-    "tenant_create", "callback_request_claim", "callback_request_resolve",
+    "tenant_create", "callback_request_claim", "callback_request_resolve", "reports_cancellations",
 }
 REFUSED = (403, 404)
 
@@ -153,7 +153,7 @@ ROLES = ("anonymous", "global_admin", "billing_admin", "user", "support_engineer
 
 def page_area(route: str, name: str) -> str:
     """The area of a page, by its URL name, so that pages added later fall into a known area."""
-    if route.startswith("backoffice/"):
+    if route.startswith(("backoffice/", "reports/")):
         return BACKOFFICE
     if name in ("web:home",):
         return SIGNED_IN

@@ -37,11 +37,8 @@ def valid_month(value: str | None) -> str | None:
     """YYYY-MM, or `invalid_month` (400)."""
     if value is None or value == "":
         return None
-    try:
-        datetime.strptime(value, "%Y-%m")
-    except (TypeError, ValueError):
-        raise InvalidInput("invalid_month", value=value, details={"value": value}) from None
-    if len(value) != 7:
+    if not (len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()
+            and 1 <= int(value[5:]) <= 12 and int(value[:4]) >= 1970):
         raise InvalidInput("invalid_month", value=value, details={"value": value})
     return value
 

@@ -49,7 +49,8 @@ from prorata.platform.writer import Changes
 from prorata.tenants.models import PaymentMethod
 
 from ..models import Subscription
-from .outcomes import Work, apply_outcome, assigned_counts, change_of, facts_of, price_of, reschedule
+from ..selectors import change_of
+from .outcomes import Work, apply_outcome, assigned_counts, facts_of, price_of, reschedule
 
 log = logging.getLogger(__name__)
 

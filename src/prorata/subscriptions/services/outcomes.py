@@ -35,7 +35,7 @@ from prorata.platform.writer import Changes
 
 from ..models import StatusChange, Subscription
 from ..schemas import subscription_out
-from ..selectors import change_of, facts_of, price_of
+from ..selectors import facts_of, price_of
 
 
 def assigned_counts(subscription_ids: Iterable[str]) -> dict[str, int]:

@@ -48,7 +48,6 @@ from .outcomes import Work, facts_of, price_of
 from .purchase import valid_quantity
 
 
-
 @dataclass
 class PlanChangePreview:
     """What a change would do: when, on which plan, how many seats, and the money."""

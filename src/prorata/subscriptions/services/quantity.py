@@ -18,8 +18,8 @@ from prorata.tenants.selectors import default_payment_method, now_for
 
 from ..models import Subscription
 from .checkout import checkout_run, record_checkout_call
-from .limits import check_seat_limits
 from .common import ensure_no_payment_in_progress, snapshot, subscription_lock
+from .limits import check_seat_limits
 from .outcomes import Work, assigned_counts, facts_of, price_of
 from .purchase import valid_quantity
 

@@ -49,8 +49,9 @@ from prorata.core.clock import system_clock
 from prorata.platform.writer import Changes
 
 from ..models import Subscription
+from ..selectors import change_of
 from .billing_work import attach_plans, open_period_invoices
-from .outcomes import Work, apply_outcome, assigned_counts, change_of, facts_of, price_of
+from .outcomes import Work, apply_outcome, assigned_counts, facts_of, price_of
 
 log = logging.getLogger(__name__)
 
