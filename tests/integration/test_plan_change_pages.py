@@ -101,7 +101,7 @@ def test_the_cancel_page_offers_the_discount_first_and_a_decline_continues(world
     tenant, _basic, _e3, sub = world
     client = _admin(tenant)
     page = client.get(f"/billing/products/{sub.pk}/cancel/").content.decode()
-    assert 'data-testid="retention-offer"' in page and "20% off your next 3 invoices" in page
+    assert 'data-testid="retention-offer"' in page and "20% off each of your next renewals, 3 in all." in page
     offer = RetentionOffer.objects.get(subscription=sub)
     client.post(f"/billing/products/{sub.pk}/cancel/offer/", {"offer": offer.pk, "answer": "decline"})
     page = client.get(f"/billing/products/{sub.pk}/cancel/").content.decode()
