@@ -41,7 +41,10 @@ class Subscription(models.Model):
     payment_attempts = models.PositiveSmallIntegerField(default=0)
     # A plan change scheduled for the end of the current period (a downgrade or a new
     # interval): the renewal at that boundary bills the new plan and moves the subscription to it.
-    scheduled_plan = models.ForeignKey("catalog.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No index: nothing reads subscriptions by their scheduled plan, and the table is written by
+    # every renewal (docs/architecture.md, "Indexes are write cost").
+    scheduled_plan = models.ForeignKey("catalog.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                       db_index=False)
     scheduled_quantity = models.PositiveIntegerField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # An accepted retention offer: this percent off the next `discount_periods_left` renewals.
