@@ -30,7 +30,7 @@ PREFIX = "/api/v1"
 # Operations refused to a tenant key (403, or 404 where the object is vendor-only).
 OPERATOR_ONLY = {
     "product_create", "plan_create", "test_clock_create", "test_clock_get", "test_clock_advance",
-    "tenant_create", "callback_request_claim", "callback_request_resolve",
+    "tenant_create", "callback_request_claim", "callback_request_resolve", "reports_cancellations",
 }
 REFUSED = (403, 404)
 
@@ -137,6 +137,7 @@ def test_api_role_matrix(world, capsys):
 # --- pages ---------------------------------------------------------------------------------------
 
 PUBLIC, SIGNED_IN, USERS, BILLING, SUPPORT, BACKOFFICE = "public", "signed_in", "users", "billing", "support", "backoffice"
+REPORTS = "reports"  # the vendor's reports in the operator console
 # Who opens each area (SPEC §1, §7; the Microsoft 365 admin center's roles).
 AREA_ROLES = {
     PUBLIC: {"anonymous", "global_admin", "billing_admin", "user", "support_engineer", "operator"},
@@ -145,6 +146,7 @@ AREA_ROLES = {
     BILLING: {"global_admin", "billing_admin"},
     SUPPORT: {"support_engineer"},
     BACKOFFICE: {"operator"},
+    REPORTS: {"operator"},
 }
 # Pages that name their object in the query string ("Let us call you" for one subscription).
 PAGE_QUERY = {"support:request_new": "subscription"}
@@ -155,6 +157,8 @@ def page_area(route: str, name: str) -> str:
     """The area of a page, by its URL name, so that pages added later fall into a known area."""
     if route.startswith("backoffice/"):
         return BACKOFFICE
+    if route.startswith("reports/"):
+        return REPORTS
     if name in ("web:home",):
         return SIGNED_IN
     if name.startswith("web:") or name in ("set_language",):

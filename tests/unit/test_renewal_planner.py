@@ -263,3 +263,77 @@ def test_keys_depend_on_business_facts_only(attempts):
     one = plan_due(i, Work(COLLECT, utc(2026, 3, 1)))
     two = plan_due(replace(i, open_invoice=OpenInvoice("in_other_id", 10)), Work(COLLECT, utc(2026, 3, 1)))
     assert one.charge.key == two.charge.key == f"sub_1/2026-01-31T09:00:00+00:00/{attempts + 1}"
+
+
+# -- plan changes and retention discounts ------------------------------------------------------
+
+E3 = Price(plan_id="plan_e3", currency="USD", unit_amount=3000, interval="month")
+ANNUAL = Price(plan_id="plan_year", currency="USD", unit_amount=20000, interval="year")
+
+
+def test_a_plan_change_now_credits_the_unused_old_plan_and_charges_the_new_on_one_invoice():
+    from prorata.billing.domain.renewal import PLAN_CHANGE, plan_change_now
+
+    # Feb 2026 has 28 days; on the 10th, 10 of 28 days are used (Jan 31 → Feb 10), 18 left.
+    p = plan_change_now(inp(), new_price=E3, quantity=4, at=utc(2026, 2, 10, 9), paid_unit_amount=2000)
+    lines = [(x.kind, x.quantity, x.unit_amount, x.amount) for x in p.invoice.lines]
+    # 3 × 20.00 × 18/28 = 38.571 → 38.57; 4 × 30.00 × 18/28 = 77.142 → 77.14.
+    assert lines == [("unused_time", 3, 2000, -3857), ("proration", 4, 3000, 7714)]
+    assert (p.invoice.kind, p.invoice.subtotal, p.invoice.total) == ("change", 3857, 3857)
+    assert (p.charge.purpose, p.charge.amount, p.plan_id, p.quantity) == (PLAN_CHANGE, 3857, "plan_e3", 4)
+    assert p.charge.key == "sub_1/2026-02-10T09:00:00+00:00/plan/plan_1-plan_e3/4"
+    assert Plan.from_json(p.to_json()) == p
+    out = settle(p, inp(), OK)
+    assert out.fields == {"quantity": 4, "plan_id": "plan_e3", "scheduled_plan_id": None, "scheduled_quantity": None,
+                          "scheduled_at": None}
+    assert out.events == ("invoice.issued", "invoice.paid", "subscription.updated")
+    assert settle(p, inp(), DECLINED).refused == "card_declined"
+
+
+def test_a_plan_change_now_is_never_a_downgrade_nor_a_new_interval():
+    from prorata.billing.domain.renewal import plan_change_now
+
+    with pytest.raises(ValueError):
+        plan_change_now(inp(), new_price=replace(E3, unit_amount=1000), quantity=3, at=utc(2026, 2, 10, 9),
+                        paid_unit_amount=2000)
+    with pytest.raises(ValueError):
+        plan_change_now(inp(), new_price=ANNUAL, quantity=3, at=utc(2026, 2, 10, 9), paid_unit_amount=2000)
+
+
+def test_a_scheduled_change_bills_the_new_plan_at_the_boundary_and_a_new_interval_restarts_the_anchor():
+    from prorata.billing.domain.renewal import Change
+
+    work = Work(RENEW, utc(2026, 2, 28, 9))
+    p = plan_due(inp(change=Change(ANNUAL, 2)), work)
+    assert [(x.kind, x.quantity, x.amount) for x in p.invoice.lines] == [("charge", 2, 40000)]
+    assert p.period == (utc(2026, 2, 28, 9), utc(2027, 2, 28, 9))
+    assert (p.anchor, p.plan_id, p.quantity) == (utc(2026, 2, 28, 9), "plan_year", 2)
+    out = settle(p, inp(change=Change(ANNUAL, 2)), OK)
+    assert (out.fields["plan_id"], out.fields["quantity"], out.fields["billing_anchor"]) == ("plan_year", 2, utc(2026, 2, 28, 9))
+    assert out.fields["next_action_at"] == utc(2027, 2, 28, 9)
+    assert "subscription.updated" in out.events
+    # Without the change, the same renewal bills the current plan.
+    assert [(x.quantity, x.amount) for x in plan_due(inp(), work).invoice.lines] == [(3, 6000)]
+
+
+def test_a_retention_discount_is_its_own_line_on_each_renewal_until_its_periods_are_used():
+    sub = facts(discount_percent=25, discount_periods=1, quantity=3)
+    work = Work(RENEW, utc(2026, 2, 28, 9))
+    p = plan_due(inp(subscription=replace(sub, quantity=1), price=replace(PRICE, unit_amount=1999)), work)
+    # 19.99 × 25 % = 4.9975 → 5.00 (half up, once).
+    assert [(x.kind, x.amount) for x in p.invoice.lines] == [("charge", 1999), ("discount", -500)]
+    assert p.invoice.total == 1499
+    out = settle(p, inp(subscription=replace(sub, quantity=1)), OK)
+    assert (out.fields["discount_periods_left"], out.fields["discount_percent"]) == (0, 0)
+    # A trial's conversion takes no retention discount.
+    trial = replace(sub, status="trialing", trial_end=utc(2026, 2, 28, 9))
+    conv = plan_due(inp(subscription=trial), Work(TRIAL_END, utc(2026, 2, 28, 9)))
+    assert [x.kind for x in conv.invoice.lines] == ["charge"]
+
+
+@given(st.integers(0, 100), st.integers(0, 10**7))
+@settings(max_examples=200, deadline=None)
+def test_a_discount_never_makes_an_invoice_negative(percent, unit):
+    sub = facts(discount_percent=percent, discount_periods=3)
+    p = plan_due(inp(subscription=sub, price=replace(PRICE, unit_amount=unit)), Work(RENEW, utc(2026, 2, 28, 9)))
+    assert 0 <= p.invoice.total <= 3 * unit

@@ -17,6 +17,8 @@ class InvoiceKind(models.TextChoices):
     PERIOD = "period", _("Period")
     # A mid-period charge for added seats.
     PRORATION = "proration", _("Proration")
+    # A plan change now: the old plan's unused time credited, the new plan's rest charged.
+    CHANGE = "change", _("Plan change")
 
 
 class InvoiceStatus(models.TextChoices):
@@ -28,6 +30,8 @@ class InvoiceStatus(models.TextChoices):
 class LineKind(models.TextChoices):
     CHARGE = "charge", _("Charge")
     PRORATION = "proration", _("Proration")
+    UNUSED_TIME = "unused_time", _("Unused time")
+    DISCOUNT = "discount", _("Discount")
     CREDIT_APPLIED = "credit_applied", _("Credit applied")
 
 

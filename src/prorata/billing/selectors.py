@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from prorata.core.actor import Actor
 from prorata.core.errors import NotFound
@@ -104,17 +104,29 @@ def paid_for_period(*, subscription: Any, period_start: datetime) -> tuple[Invoi
     exactly the `charge` line's amount. Proration of this amount to the unused part of the
     period therefore credits every seat only for the time it was paid for.
     """
-    invoice = (
-        Invoice.objects.filter(tenant_id=subscription.tenant_id, subscription_id=subscription.pk,
-                               period_start=period_start, kind="period")
-        .prefetch_related("lines").first()
+    # The period's invoice and, read in the same query, any plan change made now in that period
+    # (an invoice of kind `change` ending with it): that one credited the old plan's rest and
+    # charged the new plan's from the change on, so from then the seats are worth the new unit
+    # amount for the whole period (the change invoice prorated on that basis).
+    rows = list(
+        Invoice.objects.filter(Q(kind="period", period_start=period_start)
+                               | Q(kind="change", period_end=subscription.current_period_end, status="paid"),
+                               tenant_id=subscription.tenant_id, subscription_id=subscription.pk)
+        .prefetch_related("lines")
     )
+    invoice = next((i for i in rows if i.kind == "period"), None)
     if invoice is None:
         return None, 0, 0
     line = next((x for x in sorted(invoice.lines.all(), key=lambda x: x.pk) if x.kind == "charge"), None)
     if line is None:
         return invoice, 0, 0
     unit = int(line.unit_amount)
+    changes = sorted((i for i in rows if i.kind == "change" and i.issued_at >= invoice.period_start),
+                     key=lambda i: (i.issued_at, i.pk))
+    if changes:
+        new = next((x for x in changes[-1].lines.all() if x.kind == "proration"), None)
+        if new is not None:
+            return invoice, int(new.unit_amount) * int(subscription.quantity), int(new.unit_amount)
     if line.quantity == subscription.quantity:
         return invoice, int(line.amount), unit
     return invoice, unit * int(subscription.quantity), unit

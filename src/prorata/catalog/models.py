@@ -29,6 +29,10 @@ class Product(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # Names in other languages, keyed by language code ("zh-Hans").
     names = models.JSONField(default=dict, blank=True)
+    # Products of one family may be changed between (Business Basic → Standard → E3); `tier`
+    # orders them, higher is an upgrade. An empty family: only the product's own plans.
+    family = models.SlugField(max_length=64, blank=True, default="", db_default="")
+    tier = models.IntegerField(default=0, db_default=0)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -56,6 +60,15 @@ class Plan(models.Model):
     )
     grace_days = models.PositiveIntegerField(default=30)
     disabled_days = models.PositiveIntegerField(default=90)
+    # Seats a subscription of this plan may have (purchase, seat change, plan change).
+    min_seats = models.PositiveIntegerField(default=1, db_default=1)
+    max_seats = models.PositiveIntegerField(null=True, blank=True)
+    # A retention offer shown before a cancel is confirmed: `discount` (percent off the next
+    # periods) or `move` (to a cheaper plan at the period's end); empty = none.
+    retention_offer = models.CharField(max_length=10, blank=True, default="", db_default="")
+    retention_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    retention_periods = models.PositiveSmallIntegerField(default=0, db_default=0)
+    retention_plan = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 

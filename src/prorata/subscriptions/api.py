@@ -20,14 +20,20 @@ from .schemas import (
     CancelIn,
     CancelOut,
     CancelReasonOut,
+    ChangePlanIn,
     DecisionOut,
+    PlanChangePreviewOut,
     QuantityIn,
     RecurringBillingIn,
+    RetentionAnswerIn,
+    RetentionOfferOut,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPage,
     credit_note_brief,
     decision_out,
+    plan_change_preview_out,
+    retention_offer_out,
     subscription_out,
 )
 
@@ -135,3 +141,91 @@ def reactivate(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
     actor = actor_of(request)
     services.subscription_reactivate(actor=actor, subscription_id=subscription_id)
     return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change_plan/preview", response={200: PlanChangePreviewOut, **errors(400, 404, 409)},
+    operation_id="subscription_change_plan_preview",
+    summary="What a plan change would charge and when it takes effect; changes nothing",
+)
+def change_plan_preview(request: HttpRequest, subscription_id: str, body: ChangePlanIn) -> dict[str, Any]:
+    preview = services.subscription_plan_change_preview(
+        actor=actor_of(request), subscription_id=subscription_id, plan_id=body.plan, quantity=body.quantity, at=body.at)
+    return plan_change_preview_out(preview)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change_plan", response={200: SubscriptionOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_change_plan",
+    summary="Change plan: an upgrade now (prorated, charged at once) or a change at the period's end (scheduled)",
+)
+def change_plan(request: HttpRequest, subscription_id: str, body: ChangePlanIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_change_plan(actor=actor, subscription_id=subscription_id, plan_id=body.plan,
+                                      quantity=body.quantity, at=body.at)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}/scheduled_change", response={200: SubscriptionOut, **errors(404, 409)},
+    operation_id="subscription_cancel_plan_change", summary="Withdraw the plan change scheduled for the period's end",
+)
+def cancel_plan_change(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.subscription_cancel_plan_change(actor=actor, subscription_id=subscription_id)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer", response={200: RetentionOfferOut, **errors(404, 409)},
+    operation_id="subscription_retention_offer",
+    summary="The retention offer to show before a cancel is confirmed (recorded as shown), at most once a year",
+)
+def retention_offer(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    from prorata.core.errors import Conflict
+
+    offer = services.retention_offer_show(actor=actor_of(request), subscription_id=subscription_id)
+    if offer is None:
+        raise Conflict("no_retention_offer", details={"subscription": subscription_id})
+    return retention_offer_out(offer)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer/accept", response={200: SubscriptionOut, **errors(400, 404, 409)},
+    operation_id="subscription_retention_offer_accept", summary="Accept the offer instead of cancelling",
+)
+def retention_offer_accept(request: HttpRequest, subscription_id: str, body: RetentionAnswerIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.retention_offer_accept(actor=actor, subscription_id=subscription_id, offer_id=body.offer)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/retention_offer/decline", response={200: SubscriptionOut, **errors(400, 404, 409)},
+    operation_id="subscription_retention_offer_decline", summary="Decline the offer; the cancel may go on",
+)
+def retention_offer_decline(request: HttpRequest, subscription_id: str, body: RetentionAnswerIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.retention_offer_decline(actor=actor, subscription_id=subscription_id, offer_id=body.offer)
+    return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.get(
+    "/reports/cancellations", response={200: dict[str, Any], **errors(400, 403)},
+    operation_id="reports_cancellations", tags=["reports"],
+    summary="Cancellations by reason, plan, seats and month; blocked decisions; offers; MRR and churn (`format=csv`)",
+)
+def cancellations_report(request: HttpRequest, currency: str = "USD", first_month: str | None = None,
+                         last_month: str | None = None, format: str = "json") -> Any:
+    from django.http import HttpResponse
+
+    from .reports import cancellations_report as build
+    from .reports import report_csv, valid_month
+
+    report = build(actor=actor_of(request), currency=currency, first_month=valid_month(first_month),
+                   last_month=valid_month(last_month))
+    if format == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="cancellations.csv"'
+        return response
+    return report.as_dict()

@@ -30,3 +30,22 @@ class RecurringBillingForm(forms.Form):
     enabled = forms.TypedChoiceField(
         choices=[("on", "on"), ("off", "off")], coerce=lambda v: v == "on", label=_("Recurring billing")
     )
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ChoiceField(label=_("New plan"), widget=forms.RadioSelect)
+    quantity = forms.IntegerField(label=_("Number of licenses"), min_value=1, max_value=1_000_000)
+    at = forms.ChoiceField(
+        label=_("When"), widget=forms.RadioSelect, initial="now",
+        choices=[("now", _("Now (upgrades only): the rest of this period is prorated")),
+                 ("period_end", _("At the end of the current period"))],
+    )
+
+    def __init__(self, *args: object, plans: list | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["plan"].choices = [(p.pk, p.pk) for p in plans or []]
+
+
+class OfferAnswerForm(forms.Form):
+    offer = forms.CharField(max_length=40)
+    answer = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])

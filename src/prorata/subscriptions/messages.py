@@ -56,4 +56,27 @@ MESSAGES = {
         "customer's behalf."
     ),
     "callback_request_other_subscription": _("That callback request is about another subscription."),
+    # Plan changes and plan limits.
+    "invalid_change_at": _("“%(at)s” is not a time for a plan change: use “now” or “period_end”."),
+    "plan_unchanged": _("The subscription is already on this plan with this number of licenses."),
+    "plan_change_currency": _("This plan is priced in %(to)s, but the subscription is billed in %(from)s."),
+    "plan_change_not_allowed": _(
+        "This subscription cannot be moved to that plan: only plans of the same product or of the "
+        "same product family can be changed between."
+    ),
+    "plan_change_at_period_end": _(
+        "A downgrade or a change of billing interval takes effect at the end of the current "
+        "period. Choose “at the end of the period” to schedule it."
+    ),
+    "quantity_below_plan_minimum": _("This plan needs at least %(min_seats)s licenses."),
+    "quantity_above_plan_maximum": _("This plan allows at most %(max_seats)s licenses."),
+    "recurring_billing_off": _(
+        "Recurring billing is off, so the subscription ends with this period. Turn it on to "
+        "schedule a plan change for the next one."
+    ),
+    "no_scheduled_change": _("No plan change is scheduled for this subscription."),
+    # Retention offers.
+    "no_retention_offer": _("There is no offer for this subscription now."),
+    "retention_offer_decided": _("This offer has already been answered."),
+    "invalid_month": _("“%(value)s” is not a month: use YYYY-MM, for example 2026-04."),
 }

@@ -39,6 +39,17 @@ class Subscription(models.Model):
     # grace end, disabled end); null when nothing is scheduled. The billing pass reads this.
     next_action_at = models.DateTimeField(null=True, blank=True)
     payment_attempts = models.PositiveSmallIntegerField(default=0)
+    # A plan change scheduled for the end of the current period (a downgrade or a new
+    # interval): the renewal at that boundary bills the new plan and moves the subscription to it.
+    # No index: nothing reads subscriptions by their scheduled plan, and the table is written by
+    # every renewal (docs/architecture.md, "Indexes are write cost").
+    scheduled_plan = models.ForeignKey("catalog.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                       db_index=False)
+    scheduled_quantity = models.PositiveIntegerField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # An accepted retention offer: this percent off the next `discount_periods_left` renewals.
+    discount_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    discount_periods_left = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -75,3 +86,56 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status} ({self.event})"
+
+
+class RetentionOffer(models.Model):
+    """A retention offer shown in the cancel flow (a plan's policy names it), and what became of it.
+
+    At most one per subscription per year (checked under the subscription's row lock)."""
+
+    class Kind(models.TextChoices):
+        DISCOUNT = "discount", _("Discount")
+        MOVE = "move", _("Move to a cheaper plan")
+
+    class Outcome(models.TextChoices):
+        SHOWN = "shown", _("Shown")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    id = models.CharField(primary_key=True, max_length=40, default=IdFactory("ro"), editable=False)
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="retention_offers")
+    plan = models.ForeignKey("catalog.Plan", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    percent = models.PositiveSmallIntegerField(default=0)
+    periods = models.PositiveSmallIntegerField(default=0)
+    move_plan = models.ForeignKey("catalog.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SHOWN)
+    shown_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "shown_at"])]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class CancelAttempt(models.Model):
+    """A blocked cancellation decision shown in the admin center (too many licenses, outside the
+    window). How it ended is read from what followed (the cancellation report): cancelled online
+    after users were removed, a callback asked for, or nothing (gave up)."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="cancel_attempts")
+    code = models.CharField(max_length=40)
+    assigned = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.code}"

@@ -26,6 +26,53 @@ class QuantityIn(StrictIn):
     quantity: StrictInt
 
 
+class ChangePlanIn(StrictIn):
+    plan: str = Field(description="The new plan's id: of the same product, or of a product of the same family.")
+    quantity: StrictInt | None = Field(default=None, description="Licenses on the new plan; default: as now.")
+    at: str = Field(default="now", description="`now` (an upgrade: prorated and charged at once) or "
+                    "`period_end` (a downgrade or a new interval: scheduled for the end of the current period).")
+
+
+class ChangeLineOut(Schema):
+    kind: str
+    quantity: int
+    unit_amount: int
+    amount: int
+
+
+class PlanChangePreviewOut(Schema):
+    subscription: str
+    plan: str
+    quantity: int
+    at: str
+    effective_at: datetime
+    amount: int = Field(description="Charged now (for `now`); 0 for a scheduled change.")
+    currency: str
+    lines: list[ChangeLineOut]
+    next_invoice_amount: int | None = Field(description="For `period_end`: the renewal on the new plan.")
+
+
+class RetentionOfferOut(Schema):
+    id: str
+    subscription: str
+    kind: str = Field(description="`discount` (percent off the next periods) or `move` (to a cheaper plan).")
+    percent: int
+    periods: int
+    move_plan: str | None
+    outcome: str = Field(description="`shown`, `accepted` or `declined`.")
+    shown_at: datetime
+
+
+class RetentionAnswerIn(StrictIn):
+    offer: str = Field(default="", description="The offer's id (from POST …/retention_offer).")
+
+
+def retention_offer_out(offer: Any) -> dict[str, Any]:
+    return {"id": offer.pk, "subscription": offer.subscription_id, "kind": offer.kind, "percent": offer.percent,
+            "periods": offer.periods, "move_plan": offer.move_plan_id, "outcome": offer.outcome,
+            "shown_at": offer.shown_at}
+
+
 class RecurringBillingIn(StrictIn):
     enabled: StrictBool
 
@@ -38,6 +85,17 @@ class CancelIn(StrictIn):
         description="With an operator key: an open or in-progress callback request for this "
         "subscription, to cancel on the customer's behalf (waives the online license limit).",
     )
+
+
+class ScheduledChangeOut(Schema):
+    plan: str
+    quantity: int
+    effective_at: datetime
+
+
+class DiscountOut(Schema):
+    percent: int
+    periods_left: int
 
 
 class SubscriptionOut(Schema):
@@ -56,6 +114,8 @@ class SubscriptionOut(Schema):
     canceled_at: datetime | None
     cancel_reason: str
     cancel_assisted: bool
+    scheduled_change: ScheduledChangeOut | None = None
+    discount: DiscountOut | None = None
     created_at: datetime
 
 
@@ -117,7 +177,20 @@ def subscription_out(sub: Subscription, assigned: int | None = None) -> dict[str
         "trial_end": sub.trial_end, "current_period_start": sub.current_period_start,
         "current_period_end": sub.current_period_end, "canceled_at": sub.canceled_at,
         "cancel_reason": sub.cancel_reason, "cancel_assisted": sub.cancel_assisted,
+        "scheduled_change": None if not sub.scheduled_plan_id else {
+            "plan": sub.scheduled_plan_id, "quantity": sub.scheduled_quantity or sub.quantity,
+            "effective_at": sub.current_period_end},
+        "discount": None if not sub.discount_periods_left else {
+            "percent": sub.discount_percent, "periods_left": sub.discount_periods_left},
         "created_at": sub.created_at,
+    }
+
+
+def plan_change_preview_out(preview: Any) -> dict[str, Any]:
+    return {
+        "subscription": preview.subscription.pk, "plan": preview.plan.pk, "quantity": preview.quantity,
+        "at": preview.at, "effective_at": preview.effective_at, "amount": preview.amount,
+        "currency": preview.currency, "lines": preview.lines, "next_invoice_amount": preview.next_invoice_amount,
     }
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 
-from prorata.billing.domain.renewal import Price
+from prorata.billing.domain.renewal import Change, Price
 from prorata.billing.domain.renewal import SubscriptionFacts as BillingFacts
 from prorata.catalog.models import Plan as CatalogPlan
 from prorata.core.actor import Actor
@@ -34,7 +34,16 @@ def facts_of(sub: Subscription) -> BillingFacts:
         billing_anchor=sub.billing_anchor, current_period_start=sub.current_period_start,
         current_period_end=sub.current_period_end, trial_end=sub.trial_end, status_changed_at=sub.status_changed_at,
         canceled_at=sub.canceled_at, payment_attempts=sub.payment_attempts,
+        discount_percent=sub.discount_percent, discount_periods=sub.discount_periods_left,
     )
+
+
+def change_of(sub: Subscription) -> Change | None:
+    """The plan change scheduled for the subscription's period end, for the billing planner
+    (its plan attached, e.g. by billing_work.attach_plans)."""
+    if sub.scheduled_plan_id is None:
+        return None
+    return Change(price=price_of(sub.scheduled_plan), quantity=sub.scheduled_quantity or sub.quantity)
 
 
 def visible_subscriptions(actor: Actor) -> QuerySet[Subscription]:
@@ -52,7 +61,7 @@ def subscription_get(*, actor: Actor, subscription_id: str) -> Subscription:
     sub = (
         visible_subscriptions(actor)
         .filter(pk=subscription_id)
-        .select_related("plan", "plan__product", "tenant")
+        .select_related("plan", "plan__product", "tenant", "scheduled_plan__product")
         .annotate(assigned_licenses=Count("licenses"))
         .first()
     )
@@ -139,8 +148,22 @@ def next_charges(subscriptions: list[Subscription]) -> dict[str, dict[str, Any]]
         facts = facts_of(sub)
         at = sub.trial_end if sub.status == "trialing" and sub.trial_end else sub.current_period_end
         inp = BillingInput(subscription=facts, price=price_of(sub.plan), timezone=sub.tenant.timezone,
-                           payment_method_id=methods.get(sub.tenant_id), credits=credits[sub.tenant_id].credits(at))
+                           payment_method_id=methods.get(sub.tenant_id), credits=credits[sub.tenant_id].credits(at),
+                           change=change_of(sub))
         planned = next_charge(inp)
         if planned is not None:
             out[sub.pk] = {"at": planned[0], "amount": planned[1], "currency": planned[2]}
     return out
+
+
+def plan_change_targets(sub: Subscription) -> list[CatalogPlan]:
+    """The plans this subscription may be changed to: active, same currency, of its product or of
+    a product of its family (domain.plan_change decides the rest when asked)."""
+    from django.db.models import Q
+
+    product = sub.plan.product
+    same = Q(product_id=product.pk)
+    if product.family:
+        same |= Q(product__family=product.family)
+    return list(CatalogPlan.objects.filter(same, is_active=True, currency=sub.plan.currency)
+                .exclude(pk=sub.plan_id).select_related("product").order_by("product__tier", "unit_amount", "id"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 app_name = "subscriptions"
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("billing/products/<str:subscription_id>/buy-licenses/", views.buy_licenses, name="buy_licenses"),
     path("billing/products/<str:subscription_id>/remove-licenses/", views.remove_licenses, name="remove_licenses"),
     path("billing/products/<str:subscription_id>/reactivate/", views.reactivate, name="reactivate"),
+    path("billing/products/<str:subscription_id>/change-plan/", change_views.change_plan, name="change_plan"),
+    path("billing/products/<str:subscription_id>/change-plan/withdraw/", change_views.withdraw_plan_change,
+         name="withdraw_plan_change"),
+    path("reports/cancellations/", change_views.cancellations_report, name="cancellations_report"),
+    path("billing/products/<str:subscription_id>/cancel/offer/", change_views.answer_offer, name="answer_offer"),
 ]

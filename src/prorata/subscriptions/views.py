@@ -31,6 +31,7 @@ def _actions(sub: Any) -> dict[str, bool]:
         "buy": sub.status in ("active", "trialing") and not canceled,
         "remove": sub.status in ("active", "trialing") and not canceled and sub.quantity > max(sub.assigned_licenses, 1),
         "reactivate": sub.status in ("expired", "disabled"),
+        "change_plan": sub.status in ("active", "trialing") and not canceled,
     }
 
 
@@ -85,11 +86,21 @@ def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpRespo
         if ok:
             return redirect("subscriptions:cancelled", subscription_id=sub.pk)
     decision = _decision(request, sub)
+    offer = None
+    if decision.outcome == "allowed" and request.method == "GET":
+        from prorata.subscriptions.services import retention_offer_show
+
+        offer = retention_offer_show(actor=actor, subscription_id=sub.pk)
+    elif decision.outcome == "blocked" and request.method == "GET":
+        from prorata.subscriptions.services import cancel_attempt_record
+
+        cancel_attempt_record(sub=sub, code=decision.code, assigned=decision.assigned_licenses)
     context = {
         "sub": sub,
         "decision": decision,
         "explanation": decision_message(decision),
         "form": form,
+        "offer": offer,
     }
     status = 200
     if request.method == "POST":

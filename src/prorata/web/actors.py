@@ -20,6 +20,7 @@ AREAS: dict[str, frozenset[str]] = {
     "users": frozenset({GLOBAL_ADMIN}),
     "billing": frozenset({GLOBAL_ADMIN, BILLING_ADMIN}),
     "support": frozenset({SUPPORT_ENGINEER}),
+    "reports": frozenset({OPERATOR}),
 }
 
 

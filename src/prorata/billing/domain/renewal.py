@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from prorata.core.clock import ensure_utc
+from prorata.core.money import round_half_up
 from prorata.core.periods import boundary, period, period_index_at
 from prorata.core.proration import remaining_charge, unused_credit
 from prorata.core.transitions import ACTIVE, PAST_DUE, TRIALING, Event, next_status
@@ -51,8 +52,9 @@ RETRY = "retry"
 PURCHASE = "purchase"
 REACTIVATION = "reactivation"
 SEATS = "seats"
+PLAN_CHANGE = "plan_change"
 # Charges made by a request that waits for them: a declined charge changes nothing.
-CHECKOUTS = frozenset({PURCHASE, REACTIVATION, SEATS})
+CHECKOUTS = frozenset({PURCHASE, REACTIVATION, SEATS, PLAN_CHANGE})
 
 # Gateway answers.
 SUCCEEDED = "succeeded"
@@ -107,6 +109,9 @@ class SubscriptionFacts:
     canceled_at: datetime | None
     # Failed charge attempts on the current period's invoice.
     payment_attempts: int
+    # A retention discount accepted: this percent off the next `discount_periods` period invoices.
+    discount_percent: int = 0
+    discount_periods: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,15 @@ class OpenInvoice:
     owed: int
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A plan change scheduled for the end of the current period: the renewal at that boundary
+    invoices the new plan (its price, interval and `quantity` seats) instead of the current one."""
+
+    price: Price
+    quantity: int
+
+
 @dataclass(frozen=True)
 class BillingInput:
     subscription: SubscriptionFacts
@@ -135,6 +149,7 @@ class BillingInput:
     payment_method_id: str | None
     credits: tuple[Credit, ...] = ()
     open_invoice: OpenInvoice | None = None
+    change: Change | None = None
 
 
 # -- plans ----------------------------------------------------------------------------------
@@ -142,7 +157,9 @@ class BillingInput:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    kind: str  # charge | proration | credit_applied
+    # charge | proration | unused_time (the old plan's rest, credited on a plan change) |
+    # discount (a retention offer's percent off a period) | credit_applied
+    kind: str
     quantity: int
     unit_amount: int
     amount: int  # signed: charges positive, credit applied negative
@@ -156,7 +173,7 @@ class Line:
 class InvoicePlan:
     """An invoice to issue. subtotal = the charges; total = subtotal − credit applied ≥ 0."""
 
-    kind: str  # period | proration
+    kind: str  # period | proration | change
     currency: str
     period_start: datetime
     period_end: datetime
@@ -202,6 +219,8 @@ class Plan:
     period: tuple[datetime, datetime] | None = None
     anchor: datetime | None = None
     quantity: int | None = None
+    # The plan the subscription moves to with this work (a plan change, now or at the boundary).
+    plan_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _plan_to_json(self)
@@ -254,6 +273,10 @@ def seat_charge_key(subscription_id: str, at: datetime, old: int, new: int) -> s
     return f"{subscription_id}/{_iso(at)}/seats/{old}-{new}"
 
 
+def plan_charge_key(subscription_id: str, at: datetime, old_plan: str, new_plan: str, quantity: int) -> str:
+    return f"{subscription_id}/{_iso(at)}/plan/{old_plan}-{new_plan}/{quantity}"
+
+
 def _apply_credits(lines: list[Line], credits: Sequence[Credit]) -> None:
     """Append `credit_applied` lines taking what each credit has, up to what is still owed."""
     owed = sum(x.amount for x in lines)
@@ -275,9 +298,16 @@ def remaining_credits(credits: Sequence[Credit], invoice: InvoicePlan | None) ->
     return tuple(replace(c, available=c.available - taken.get(c.source, 0)) for c in credits)
 
 
-def _period_invoice(price: Price, quantity: int, start: datetime, end: datetime, credits: Sequence[Credit]) -> InvoicePlan:
-    """A whole period in advance: quantity × unit amount, then the tenant's credit."""
-    lines = [Line("charge", quantity, price.unit_amount, quantity * price.unit_amount, start, end)]
+def _period_invoice(price: Price, quantity: int, start: datetime, end: datetime, credits: Sequence[Credit],
+                    discount_percent: int = 0) -> InvoicePlan:
+    """A whole period in advance: quantity × unit amount, less a retention discount
+    (round_half_up(charge × percent / 100), its own line), then the tenant's credit."""
+    amount = quantity * price.unit_amount
+    lines = [Line("charge", quantity, price.unit_amount, amount, start, end)]
+    if discount_percent > 0:
+        off = round_half_up(amount * min(discount_percent, 100), 100)
+        if off > 0:
+            lines.append(Line("discount", 1, -off, -off, start, end))
     _apply_credits(lines, credits)
     return InvoicePlan("period", price.currency, start, end, tuple(lines))
 
@@ -316,11 +346,23 @@ def plan_due(inp: BillingInput, work: Work) -> Plan:
         if work.kind == TRIAL_END and not (s.recurring_billing and s.canceled_at is None and inp.payment_method_id):
             return Plan(work, at)  # the trial expires (R2)
         anchor, start = s.billing_anchor, (at if work.kind == TRIAL_END else s.current_period_end)
+        quantity, change = s.quantity, inp.change if work.kind == RENEW else None
+        if change is not None:
+            # A scheduled plan change takes effect at this boundary; a new interval starts its
+            # periods (and its anchor) here.
+            quantity = change.quantity
+            if change.price.interval != price.interval:
+                anchor = start
+            price = change.price
         n = period_index_at(anchor, price.interval, start, tz)  # type: ignore[arg-type]
         start, end = boundary(anchor, price.interval, n, tz), boundary(anchor, price.interval, n + 1, tz)  # type: ignore[arg-type]
-        invoice = _period_invoice(price, s.quantity, start, end, inp.credits)
+        discount = s.discount_percent if s.discount_periods > 0 and work.kind == RENEW else 0
+        invoice = _period_invoice(price, quantity, start, end, inp.credits, discount)
         purpose = CONVERSION if work.kind == TRIAL_END else RENEWAL
         charge = _charge(purpose, charge_key(s.id, start, 1), invoice.total, price, 1, inp)
+        if change is not None:
+            return Plan(work, at, invoice=invoice, charge=charge, period=(start, end), anchor=anchor,
+                        quantity=quantity, plan_id=price.plan_id)
         return Plan(work, at, invoice=invoice, charge=charge, period=(start, end))
     if work.kind == COLLECT:
         open_invoice = inp.open_invoice
@@ -375,6 +417,47 @@ def plan_seat_increase(inp: BillingInput, *, quantity: int, at: datetime, unit_a
         charge = Charge(seat_charge_key(s.id, at, s.quantity, quantity), SEATS, invoice.total, price.currency, 1,
                         inp.payment_method_id)
     return Plan(Work(SEATS, at), at, invoice=invoice, charge=charge, quantity=quantity)
+
+
+def plan_change_now(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime, paid_unit_amount: int) -> Plan:
+    """A plan change now, inside the paid period [start, end), on one invoice of kind `change`:
+
+    - `unused_time`: minus the unused part of what the period charged for the current seats on
+      the current plan, round_half_up(seats × `paid_unit_amount` × remaining / total) — the
+      same credit a cancellation at `at` would give;
+    - `proration`: the rest of the period on the new plan, round_half_up(quantity × new unit
+      amount × remaining / total) — the same charge a seat increase makes;
+    - then the tenant's credit. Charged now when the total is positive. The period (and its
+      anchor) stays; only an upgrade (total ≥ 0) is made now.
+    """
+    s, price, tz = inp.subscription, inp.price, inp.timezone
+    if new_price.currency != price.currency or new_price.interval != price.interval:
+        raise ValueError("a plan change now keeps the currency and the interval")
+    start, end = s.current_period_start, s.current_period_end
+    credit = unused_credit(paid_unit_amount * s.quantity, start, end, at, price.proration_unit, tz)  # type: ignore[arg-type]
+    amount = remaining_charge(quantity * new_price.unit_amount, start, end, at, new_price.proration_unit, tz)  # type: ignore[arg-type]
+    if amount < credit:
+        raise ValueError("a plan change now is an upgrade")
+    lines = [Line("unused_time", s.quantity, paid_unit_amount, -credit, at, end),
+             Line("proration", quantity, new_price.unit_amount, amount, at, end)]
+    _apply_credits(lines, inp.credits)
+    invoice = InvoicePlan("change", price.currency, at, end, tuple(lines))
+    charge = None
+    if invoice.total > 0:
+        charge = Charge(plan_charge_key(s.id, at, price.plan_id, new_price.plan_id, quantity), PLAN_CHANGE,
+                        invoice.total, price.currency, 1, inp.payment_method_id)
+    return Plan(Work(PLAN_CHANGE, at), at, invoice=invoice, charge=charge, quantity=quantity, plan_id=new_price.plan_id)
+
+
+def plan_change_amounts(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime,
+                        paid_unit_amount: int) -> tuple[int, int]:
+    """(credit for the current plan's unused part, charge for the rest on the new plan) at `at`:
+    what tells an upgrade (charge ≥ credit) from a downgrade."""
+    s, price, tz = inp.subscription, inp.price, inp.timezone
+    start, end = s.current_period_start, s.current_period_end
+    credit = unused_credit(paid_unit_amount * s.quantity, start, end, at, price.proration_unit, tz)  # type: ignore[arg-type]
+    amount = remaining_charge(quantity * new_price.unit_amount, start, end, at, new_price.proration_unit, tz)  # type: ignore[arg-type]
+    return credit, amount
 
 
 def seat_decrease_credit(facts: SubscriptionFacts, price: Price, timezone: str, *, quantity: int, at: datetime,
@@ -463,6 +546,11 @@ def _applied_checkout(plan: Plan, inp: BillingInput, result: ChargeResult | None
         after = replace(s, quantity=plan.quantity or s.quantity)
         return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields={"quantity": after.quantity},
                        events=("invoice.issued", "invoice.paid", "subscription.updated"))
+    if kind == PLAN_CHANGE:
+        fields = {"quantity": plan.quantity or s.quantity, "plan_id": plan.plan_id, "scheduled_plan_id": None,
+                  "scheduled_quantity": None, "scheduled_at": None}
+        return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields=fields,
+                       events=("invoice.issued", "invoice.paid", "subscription.updated"))
     raise ValueError(f"not a checkout: {kind!r}")
 
 
@@ -487,6 +575,12 @@ def _settle_due(plan: Plan, inp: BillingInput, result: ChargeResult | None, paid
     elif kind in (TRIAL_END, RENEW):
         start, end = plan.period  # type: ignore[misc]
         after = replace(s, current_period_start=start, current_period_end=end, payment_attempts=0)
+        if any(x.kind == "discount" for x in plan.invoice.lines):  # type: ignore[union-attr]
+            after = replace(after, discount_periods=max(s.discount_periods - 1, 0))
+        if plan.plan_id is not None:
+            after = replace(after, quantity=plan.quantity or s.quantity, billing_anchor=plan.anchor or s.billing_anchor)
+            if inp.change is not None:
+                price = inp.change.price
         events.append("invoice.issued")
         if paid:
             invoice_status, paid_now = "paid", plan.invoice.total  # type: ignore[union-attr]
@@ -532,9 +626,17 @@ def _settle_due(plan: Plan, inp: BillingInput, result: ChargeResult | None, paid
     if change is not None:
         events.append(STATUS_EVENTS[change[2]])
     invoice_open = invoice_status == "open" and after.status in (ACTIVE, PAST_DUE)
+    fields = _fields(after, price, invoice_open)
+    if after.discount_periods != s.discount_periods:
+        fields["discount_periods_left"] = after.discount_periods
+        if after.discount_periods == 0:
+            fields["discount_percent"] = 0
+    if plan.plan_id is not None and kind == RENEW:
+        fields.update(plan_id=plan.plan_id, scheduled_plan_id=None, scheduled_quantity=None, scheduled_at=None)
+        if "subscription.updated" not in events:
+            events.append("subscription.updated")
     return Outcome(payment=result if plan.charge is not None else None, invoice_status=invoice_status,
-                   paid_now=paid_now, fields=_fields(after, price, invoice_open), status_change=change,
-                   events=tuple(events))
+                   paid_now=paid_now, fields=fields, status_change=change, events=tuple(events))
 
 
 # -- storage of plans (with the gateway call) -----------------------------------------------
@@ -561,7 +663,7 @@ def _plan_to_json(p: Plan) -> dict[str, Any]:
         "charge": None if p.charge is None else [p.charge.key, p.charge.purpose, p.charge.amount, p.charge.currency,
                                                  p.charge.attempt, p.charge.payment_method_id],
         "period": None if p.period is None else [_dt(p.period[0]), _dt(p.period[1])],
-        "anchor": _dt(p.anchor), "quantity": p.quantity,
+        "anchor": _dt(p.anchor), "quantity": p.quantity, "plan_id": p.plan_id,
     }
 
 
@@ -579,14 +681,14 @@ def _plan_from_json(d: dict[str, Any]) -> Plan:
         collect=None if d["collect"] is None else OpenInvoice(*d["collect"]),
         charge=None if d["charge"] is None else Charge(*d["charge"]),
         period=None if d["period"] is None else (_from_dt(d["period"][0]), _from_dt(d["period"][1])),  # type: ignore[arg-type]
-        anchor=_from_dt(d["anchor"]), quantity=d["quantity"],
+        anchor=_from_dt(d["anchor"]), quantity=d["quantity"], plan_id=d.get("plan_id"),
     )
 
 
 __all__ = [
-    "BALANCE", "CHECKOUTS", "CONVERSION", "FAILED", "PURCHASE", "REACTIVATION", "RENEWAL", "REQUIRES_ACTION",
-    "RETRY", "SEATS", "SUCCEEDED", "BillingInput", "Charge", "ChargeResult", "Credit", "InvoicePlan", "Line",
+    "BALANCE", "CHECKOUTS", "CONVERSION", "FAILED", "PLAN_CHANGE", "PURCHASE", "REACTIVATION", "RENEWAL", "REQUIRES_ACTION",
+    "RETRY", "SEATS", "SUCCEEDED", "BillingInput", "Change", "Charge", "ChargeResult", "Credit", "InvoicePlan", "Line",
     "OpenInvoice", "Outcome", "Plan", "Price", "SubscriptionFacts", "charge_key", "due_work", "next_charge",
-    "plan_due", "plan_purchase", "plan_reactivation", "plan_seat_increase", "remaining_credits",
+    "plan_change_amounts", "plan_change_now", "plan_charge_key", "plan_due", "plan_purchase", "plan_reactivation", "plan_seat_increase", "remaining_credits",
     "seat_decrease_credit", "settle",
 ]

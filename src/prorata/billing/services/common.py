@@ -50,6 +50,18 @@ def proration_description(*, language: str, product: str, quantity: int, start: 
     }
 
 
+def unused_time_description(*, language: str, product: str, quantity: int, start: datetime, end: datetime, tz: str) -> str:
+    """The credit line of a plan change: the old plan's seats for the rest of the period."""
+    with translation.override(django_language(language)):
+        text = gettext("Unused time on %(product)s × %(quantity)s, %(start)s – %(end)s")
+    return text % {"product": product, "quantity": quantity, "start": _local_day(start, tz), "end": _local_day(end, tz)}
+
+
+def discount_description(*, language: str, percent: int) -> str:
+    with translation.override(django_language(language)):
+        return gettext("Retention offer: %(percent)s%% off") % {"percent": percent}
+
+
 def credit_description(*, language: str, number: str | None = None) -> str:
     with translation.override(django_language(language)):
         if number:

@@ -21,7 +21,13 @@ from prorata.tenants.models import Tenant
 from ..domain.renewal import BALANCE, Charge, ChargeResult, Credit, InvoicePlan
 from ..models import CreditApplication, CreditNote, Invoice, InvoiceLine, Payment
 from ..schemas import invoice_values_out
-from .common import charge_description, credit_description, proration_description
+from .common import (
+    charge_description,
+    credit_description,
+    discount_description,
+    proration_description,
+    unused_time_description,
+)
 
 
 @dataclass
@@ -46,7 +52,8 @@ class IssuedInvoice:
 
 def invoice_issue(
     changes: Changes, *, tenant_id: str, subscription_id: str, plan: InvoicePlan, at: datetime, language: str,
-    product: str, timezone: str, paid: int,
+    product: str, timezone: str, paid: int, previous_product: str = "",
+    discount_percent: int = 0,
 ) -> IssuedInvoice:
     """Add the invoice of `plan`, issued at `at`, with `paid` of its total paid already.
 
@@ -65,9 +72,17 @@ def invoice_issue(
         if line.kind == "charge":
             text = charge_description(language=language, product=product, quantity=line.quantity,
                                       start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
+        elif line.kind == "proration" and plan.kind == "change":
+            text = charge_description(language=language, product=product, quantity=line.quantity,
+                                      start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
         elif line.kind == "proration":
             text = proration_description(language=language, product=product, quantity=line.quantity,
                                          start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
+        elif line.kind == "unused_time":
+            text = unused_time_description(language=language, product=previous_product or product, quantity=line.quantity,
+                                           start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
+        elif line.kind == "discount":
+            text = discount_description(language=language, percent=discount_percent)
         else:
             text = credit_description(language=language, number=line.credit_number or None)
             changes.insert(CreditApplication, {

@@ -3,21 +3,39 @@
 from .billing_work import batch_charge, batch_finish, batch_prepare
 from .cancel import subscription_cancel, subscription_cancellation_decision
 from .common import subscription_lock, subscription_transition
+from .plan_change import (
+    subscription_cancel_plan_change,
+    subscription_change_plan,
+    subscription_plan_change_preview,
+)
 from .purchase import subscription_purchase
 from .quantity import subscription_change_quantity
 from .reactivate import subscription_reactivate
 from .reconcile import payments_reconcile
 from .recurring import subscription_set_recurring_billing
+from .retention import (
+    cancel_attempt_record,
+    retention_offer_accept,
+    retention_offer_decline,
+    retention_offer_show,
+)
 
 __all__ = [
+    "cancel_attempt_record",
+    "retention_offer_accept",
+    "retention_offer_decline",
+    "retention_offer_show",
     "batch_charge",
     "batch_finish",
     "batch_prepare",
     "payments_reconcile",
     "subscription_cancel",
+    "subscription_cancel_plan_change",
     "subscription_cancellation_decision",
+    "subscription_change_plan",
     "subscription_change_quantity",
     "subscription_lock",
+    "subscription_plan_change_preview",
     "subscription_purchase",
     "subscription_reactivate",
     "subscription_set_recurring_billing",

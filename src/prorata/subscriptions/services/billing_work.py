@@ -49,6 +49,7 @@ from prorata.platform.writer import Changes
 from prorata.tenants.models import PaymentMethod
 
 from ..models import Subscription
+from ..selectors import change_of
 from .outcomes import Work, apply_outcome, assigned_counts, facts_of, price_of, reschedule
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,13 @@ class Batch:
 def attach_plans(subs: Sequence[Subscription], cache: dict[str, CatalogPlan] | None = None) -> None:
     """A batch has thousands of subscriptions and a handful of plans: read each plan once."""
     cache = {} if cache is None else cache
-    missing = {s.plan_id for s in subs} - set(cache)
+    missing = ({s.plan_id for s in subs} | {s.scheduled_plan_id for s in subs if s.scheduled_plan_id}) - set(cache)
     if missing:
         cache.update(CatalogPlan.objects.select_related("product").in_bulk(missing))
     for sub in subs:
         sub.plan = cache[sub.plan_id]
+        if sub.scheduled_plan_id:
+            sub.scheduled_plan = cache[sub.scheduled_plan_id]
 
 
 def open_period_invoices(subs: Sequence[Subscription]) -> dict[str, Invoice]:
@@ -139,6 +142,7 @@ def batch_prepare(subs: Sequence[Subscription], *, bound: datetime, actor: Actor
             payment_method_id=method[0] if method else None,
             credits=credit.credits(due.due) if credit is not None and due.kind in (RENEW, TRIAL_END) else (),
             open_invoice=OpenInvoice(invoice.pk, invoice.total - invoice.amount_paid) if invoice else None,
+            change=change_of(sub),
         )
         plan = plan_due(inp, due)
         charge = plan.charge

@@ -142,6 +142,9 @@ def subscription_cancel(
         sub.cancel_reason = reason
         sub.cancel_feedback = feedback
         sub.cancel_assisted = assisted
+        # A scheduled plan change and an accepted discount end with the subscription.
+        sub.scheduled_plan, sub.scheduled_quantity, sub.scheduled_at = None, None, None
+        sub.discount_percent, sub.discount_periods_left = 0, 0
         # Trial: its end (it expires then). Disabled: canceled_at + disabled_days (deletion).
         sub.next_action_at = next_action_at(sub)
         sub.save()

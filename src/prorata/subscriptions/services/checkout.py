@@ -130,6 +130,7 @@ def checkout_complete(call: dict[str, Any], result: ChargeResult, prepared: Work
             assigned = assigned_counts([sub.pk]).get(sub.pk, 0)
         inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
                            payment_method_id=call["payment_method_id"] or None)
+        new_plan = prepared.new_plan if prepared is not None else None
         outcome = settle(plan, inp, result)
         changes = Changes()
         if outcome.refused:
@@ -138,7 +139,8 @@ def checkout_complete(call: dict[str, Any], result: ChargeResult, prepared: Work
             payment_record(changes, tenant_id=sub.tenant_id, invoice_id=None, charge=plan.charge,  # type: ignore[arg-type]
                            result=result, at=plan.at)
         else:
-            work = Work(sub, inp, plan, result, assigned=assigned, details=data.get("details") or {}, new=new)
+            work = Work(sub, inp, plan, result, assigned=assigned, details=data.get("details") or {}, new=new,
+                        new_plan=new_plan)
             apply_outcome(changes, work, outcome, actor=actor)
         changes.flush()
     return Completed(sub, outcome)

@@ -29,6 +29,7 @@ from prorata.billing.services import (
     payment_snapshot,
 )
 from prorata.billing.services.common import product_name
+from prorata.catalog.models import Plan as CatalogPlan
 from prorata.core.actor import Actor
 from prorata.platform.writer import Changes
 
@@ -63,6 +64,19 @@ class Work:
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A new subscription (a purchase): inserted instead of updated.
     new: bool = False
+    # The plan the work moves the subscription to (a plan change), if already read.
+    new_plan: CatalogPlan | None = None
+
+
+def _new_plan(work: Work) -> CatalogPlan | None:
+    plan_id = work.plan.plan_id
+    if plan_id is None or plan_id == work.sub.plan_id:
+        return None
+    if work.new_plan is not None and work.new_plan.pk == plan_id:
+        return work.new_plan
+    if work.sub.scheduled_plan_id == plan_id:
+        return work.sub.scheduled_plan
+    return CatalogPlan.objects.select_related("product").get(pk=plan_id)
 
 
 def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Actor) -> IssuedInvoice | None:
@@ -71,10 +85,13 @@ def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Acto
     tenant = sub.tenant
     before = None if work.new else subscription_out(sub, assigned=work.assigned)
     invoice: IssuedInvoice | None = None
+    new_plan = _new_plan(work) if not outcome.refused else None
     if plan.invoice is not None:
+        product = product_name((new_plan or sub.plan).product, tenant.language)
         invoice = invoice_issue(
             changes, tenant_id=sub.tenant_id, subscription_id=sub.pk, plan=plan.invoice, at=at, language=tenant.language,
-            product=product_name(sub.plan.product, tenant.language), timezone=tenant.timezone, paid=outcome.paid_now,
+            product=product, timezone=tenant.timezone, paid=outcome.paid_now,
+            previous_product=product_name(sub.plan.product, tenant.language), discount_percent=sub.discount_percent,
         )
     elif plan.collect is not None and work.open_invoice is not None:
         invoice = (invoice_paid(changes, work.open_invoice, amount=outcome.paid_now, at=at)
@@ -85,6 +102,9 @@ def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Acto
                                  charge=plan.charge, result=outcome.payment, at=at)
     for name, value in outcome.fields.items():
         setattr(sub, name, value)
+    if new_plan is not None and "plan_id" in outcome.fields:
+        sub.plan = new_plan
+        sub.scheduled_plan = None
     if work.new:
         changes.insert(Subscription, {f.attname: getattr(sub, f.attname) for f in Subscription._meta.concrete_fields})
     elif outcome.fields:

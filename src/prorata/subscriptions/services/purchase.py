@@ -22,6 +22,7 @@ from prorata.tenants.selectors import default_payment_method, now_for, tenant_ge
 from ..models import StatusChange, Subscription
 from ..schemas import subscription_out
 from .checkout import checkout_run, record_checkout_call
+from .limits import check_seat_limits
 from .outcomes import Work, facts_of, price_of
 
 MAX_QUANTITY = 1_000_000
@@ -64,6 +65,7 @@ def subscription_purchase(*, actor: Actor, tenant_id: str, plan_id: str, quantit
     def prepare(changes: Changes) -> tuple[Work, dict[str, Any] | None]:
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         plan = _plan_for(actor, locked, plan_id)
+        check_seat_limits(plan, quantity)
         method = default_payment_method(locked)
         if method is None:
             raise PaymentFailed("payment_method_required")
@@ -90,6 +92,7 @@ def subscription_purchase(*, actor: Actor, tenant_id: str, plan_id: str, quantit
 def _start_trial(*, actor: Actor, tenant: Tenant, plan_id: str, quantity: int) -> Subscription:
     with transaction.atomic():
         plan = _plan_for(actor, tenant, plan_id)
+        check_seat_limits(plan, quantity)
         if plan.trial_days <= 0:
             raise InvalidInput("trial_not_available", details={"plan": plan.pk})
         now = now_for(tenant)

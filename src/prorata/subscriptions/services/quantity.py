@@ -19,6 +19,7 @@ from prorata.tenants.selectors import default_payment_method, now_for
 from ..models import Subscription
 from .checkout import checkout_run, record_checkout_call
 from .common import ensure_no_payment_in_progress, snapshot, subscription_lock
+from .limits import check_seat_limits
 from .outcomes import Work, assigned_counts, facts_of, price_of
 from .purchase import valid_quantity
 
@@ -30,6 +31,7 @@ def _locked_for_change(actor: Actor, subscription_id: str, quantity: int) -> tup
     if sub.status not in (TRIALING, ACTIVE, PAST_DUE) or sub.canceled_at is not None:
         raise Conflict("subscription_not_changeable", status=sub.status, details={"status": sub.status})
     ensure_no_payment_in_progress(sub)
+    check_seat_limits(sub.plan, quantity)
     assigned = License.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk).count()
     if quantity < assigned:
         raise Conflict(

@@ -49,6 +49,7 @@ from prorata.core.clock import system_clock
 from prorata.platform.writer import Changes
 
 from ..models import Subscription
+from ..selectors import change_of
 from .billing_work import attach_plans, open_period_invoices
 from .outcomes import Work, apply_outcome, assigned_counts, facts_of, price_of
 
@@ -149,7 +150,8 @@ def _finish_due(calls: Sequence[GatewayCall], answers: dict[str, ChargeResult]) 
             invoice = open_invoices.get(sub.pk) if plan.collect is not None else None
             inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
                                payment_method_id=call.payment_method_id or None,
-                               open_invoice=OpenInvoice(invoice.pk, invoice.total - invoice.amount_paid) if invoice else None)
+                               open_invoice=OpenInvoice(invoice.pk, invoice.total - invoice.amount_paid) if invoice else None,
+                               change=change_of(sub))
             work = Work(sub, inp, plan, answers[call.key], open_invoice=invoice, assigned=assigned.get(sub.pk, 0))
             apply_outcome(changes, work, settle(plan, inp, work.result), actor=SYSTEM)
             finished += 1
