@@ -3,6 +3,7 @@
 from .billing_work import batch_charge, batch_finish, batch_prepare
 from .cancel import subscription_cancel, subscription_cancellation_decision
 from .common import subscription_lock, subscription_transition
+from .preview import MoneyPreview, quantity_change_preview, reactivation_preview
 from .purchase import subscription_purchase
 from .quantity import subscription_change_quantity
 from .reactivate import subscription_reactivate
@@ -10,10 +11,13 @@ from .reconcile import payments_reconcile
 from .recurring import subscription_set_recurring_billing
 
 __all__ = [
+    "MoneyPreview",
     "batch_charge",
     "batch_finish",
     "batch_prepare",
     "payments_reconcile",
+    "quantity_change_preview",
+    "reactivation_preview",
     "subscription_cancel",
     "subscription_cancellation_decision",
     "subscription_change_quantity",
