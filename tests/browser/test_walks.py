@@ -56,7 +56,7 @@ def test_admin_cancels_after_removing_a_user(page):
     expect(pg.get_by_test_id("assigned")).to_have_text("25")
     expect(pg.get_by_test_id("limit")).to_have_text("24")
     expect(pg.get_by_test_id("users-to-remove")).to_have_text("1")
-    expect(pg.locator("main")).to_contain_text("Take the license away from 1 more users")
+    expect(pg.locator("main")).to_contain_text("Unassign licenses until no more than 24 are assigned (1 to go)")
     expect(pg.get_by_role("link", name="Let us call you")).to_be_visible()
     expect(pg.get_by_role("link", name="Learn more")).to_have_attribute("href", "/help/cancel-subscription/")
     visit(pg, "en-04-cancel-blocked")

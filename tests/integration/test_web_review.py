@@ -98,3 +98,38 @@ def test_removing_more_than_the_unassigned_licenses_says_so(stage):
     assert "Only 3 licenses are unassigned, so at most 3 can be removed." in html
     assert "keeps at least one license" not in html
     assert Subscription.objects.get(pk=stage.small.pk).quantity == 5
+
+
+def test_the_api_previews_a_seat_increase_with_the_planner_and_changes_nothing(stage):
+    from factories import make_api_key
+
+    _key, secret = make_api_key(stage.tenant)
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    invoices = Invoice.objects.count()
+    body = api.post(f"/api/v1/subscriptions/{stage.small.pk}/quantity/preview", {"quantity": 6},
+                    content_type="application/json").json()
+    assert (body["kind"], body["amount"], body["currency"]) == ("charge", 929, "USD")
+    assert body["payment_method"]["last4"] == "4242"
+    assert (body["quantity_before"], body["quantity_after"]) == (5, 6)
+    assert Invoice.objects.count() == invoices and Subscription.objects.get(pk=stage.small.pk).quantity == 5
+    # What the preview said is what the action charges.
+    api.post(f"/api/v1/subscriptions/{stage.small.pk}/quantity", {"quantity": 6}, content_type="application/json")
+    assert Invoice.objects.order_by("-id").first().total == 929
+
+
+def test_the_api_previews_a_decrease_and_a_reactivation(stage):
+    from factories import make_api_key
+
+    _key, secret = make_api_key(stage.tenant)
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    body = api.post(f"/api/v1/subscriptions/{stage.small.pk}/quantity/preview", {"quantity": 3},
+                    content_type="application/json").json()
+    assert (body["kind"], body["amount"], body["at"][:10]) == ("credit", 1857, "2026-03-01")
+    refused = api.post(f"/api/v1/subscriptions/{stage.small.pk}/quantity/preview", {"quantity": 1},
+                       content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "licenses_in_use"
+    assert not CreditNote.objects.exists()
+    subscription_cancel(actor=SYSTEM, subscription_id=stage.small.pk, reason="other", feedback="")
+    body = api.post(f"/api/v1/subscriptions/{stage.small.pk}/reactivate/preview").json()
+    assert (body["kind"], body["amount"]) == ("charge", 5000)
+    assert Subscription.objects.get(pk=stage.small.pk).status == "disabled"

@@ -47,8 +47,11 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @area("billing")
 def subscription_detail(request: HttpRequest, subscription_id: str) -> HttpResponse:
     sub = selectors.subscription_get(actor=actor_of(request), subscription_id=subscription_id)
+    from prorata.tenants.selectors import default_payment_method
+
     context = {
         "sub": sub,
+        "card": default_payment_method(tenant_of(request)),
         "next": selectors.next_charges([sub]).get(sub.pk),
         "actions": _actions(sub),
         "count_form": LicenseCountForm(),
@@ -83,9 +86,14 @@ def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpRespo
         )
         if ok:
             return redirect("subscriptions:cancelled", subscription_id=sub.pk)
+    from prorata.tenants.selectors import default_payment_method, global_admins
+    from prorata.web.actors import may_open
+
     decision = _decision(request, sub)
     context = {
         "sub": sub,
+        "admins": [] if may_open(request.user, "users") else global_admins(actor=actor, tenant=tenant_of(request)),
+        "card": default_payment_method(tenant_of(request)),
         "decision": decision,
         "explanation": decision_message(decision),
         "form": form,

@@ -53,6 +53,11 @@ def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
     return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
 
 
+def global_admins(*, actor: Actor, tenant: Tenant) -> list[User]:
+    """The tenant's global admins: whom a billing admin asks to change users and licenses."""
+    return list(_tenant_users(actor, tenant).filter(role="global_admin", is_active=True).order_by("display_name", "id")[:10])
+
+
 def user_get(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
     user = _tenant_users(actor, tenant).filter(pk=user_id).first() if usable_id(user_id) else None
     if user is None:
