@@ -91,5 +91,5 @@ def test_a_trial_with_a_card_cancel_page_has_no_refund_heading_when_nothing_is_r
 
 def test_the_cancel_page_names_the_card_the_refund_returns_to(stage):
     page = signed_in(stage.admin).get(f"/billing/products/{stage.small.pk}/cancel/").content.decode()
-    assert '<dd data-testid="refund-card">Visa ending in 4242</dd>' in page
+    assert '<dd data-testid="refund-card">VISA ending in 4242</dd>' in page
 

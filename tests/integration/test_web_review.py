@@ -36,7 +36,7 @@ def test_buying_licenses_shows_the_charge_first_and_charges_only_on_confirm(stag
     # 1 license × $10.00 for the 26 of February's 28 days left: 1000 × 26 / 28 = 928.57 → $9.29.
     assert '<dd data-testid="review-amount">$9.29</dd>' in html
     assert '<dd data-testid="review-date">February 3, 2026</dd>' in html
-    assert '<dd data-testid="review-card">Visa ending in 4242</dd>' in html
+    assert '<dd data-testid="review-card">VISA ending in 4242</dd>' in html
     assert Invoice.objects.count() == invoices
     assert Subscription.objects.get(pk=stage.small.pk).quantity == 5
     done = client.post(url, {"count": "1", "confirm": "yes", "expected": "929"})
@@ -74,7 +74,7 @@ def test_reactivating_shows_the_charge_and_the_new_period(stage):
     html = client.post(url).content.decode()
     assert '<dd data-testid="review-amount">$50.00</dd>' in html
     assert '<dd data-testid="review-period">February 3, 2026 – March 3, 2026</dd>' in html
-    assert '<dd data-testid="review-card">Visa ending in 4242</dd>' in html
+    assert '<dd data-testid="review-card">VISA ending in 4242</dd>' in html
     assert Subscription.objects.get(pk=stage.small.pk).status == "disabled"
     client.post(url, {"confirm": "yes", "expected": "5000"})
     assert Subscription.objects.get(pk=stage.small.pk).status == "active"
