@@ -189,6 +189,9 @@ def test_support_engineer_claims_a_callback_and_cancels_on_behalf(page):
     expect(pg.get_by_test_id("callback-status")).to_have_text("In progress")
     expect(pg.locator("main")).to_contain_text("Support Sam")
     visit(pg, "support-03-claimed")
+    # The refund is shown before the engineer cancels: 30 × $20.00, 26 of 28 days unused.
+    expect(pg.get_by_test_id("refund-amount")).to_have_text("$557.14")
+    pg.get_by_label("Why is the customer cancelling?").select_option("too_expensive")
     pg.get_by_label("Note for the record").fill("Spoke with Megan Bowen; she confirmed the cancellation.")
     pg.get_by_role("button", name="Cancel subscription").click()
     expect(pg.get_by_role("status")).to_contain_text("cancelled on the customer's behalf")
@@ -197,4 +200,5 @@ def test_support_engineer_claims_a_callback_and_cancels_on_behalf(page):
 
     sub = Subscription.objects.get(pk=stage.big.pk)
     assert (sub.status, sub.cancel_assisted, sub.canceled_by) == ("disabled", True, f"user:{engineer.pk}")
+    assert sub.cancel_reason == "too_expensive"
     assert CallbackRequest.objects.get(subscription=sub).outcome == "cancelled_on_behalf"
