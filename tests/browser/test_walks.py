@@ -64,7 +64,7 @@ def test_admin_cancels_after_removing_a_user(page):
     pg.get_by_role("link", name="Remove users").click()
     expect(pg.get_by_role("heading", level=1)).to_have_text("Active users")
     visit(pg, "en-05-users")
-    pg.get_by_role("link", name="Remove Person 00").click()
+    pg.get_by_role("link", name="Remove user Person 00").click()
     visit(pg, "en-06-remove-user")
     pg.get_by_role("button", name="Remove user").click()
     expect(pg.get_by_role("status")).to_contain_text("Person 00 was removed and their licenses are free again.")

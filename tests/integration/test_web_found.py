@@ -93,3 +93,15 @@ def test_the_cancel_page_names_the_card_the_refund_returns_to(stage):
     page = signed_in(stage.admin).get(f"/billing/products/{stage.small.pk}/cancel/").content.decode()
     assert '<dd data-testid="refund-card">VISA ending in 4242</dd>' in page
 
+
+
+def test_the_users_page_says_unassign_for_licenses_and_remove_only_for_people(stage):
+    client = signed_in(stage.admin)
+    page = client.get("/users/").content.decode()
+    assert '<button type="submit" name="action" value="remove" class="btn">Unassign licenses</button>' in page
+    assert "Remove licenses" not in page
+    assert f'Remove user<span class="visually-hidden"> {stage.users[0].display_name}</span>' in page
+    confirm = client.get(f"/users/{stage.users[0].pk}/remove/").content.decode()
+    assert "Removing a user cannot be undone." in confirm
+    done = client.post("/licenses/", {"users": [stage.users[0].pk], "subscription": stage.small.pk, "action": "remove"}, follow=True)
+    assert "A license was unassigned from 1 user." in done.content.decode()
