@@ -126,7 +126,7 @@ def test_the_same_walk_in_chinese(page):
     pg.get_by_role("link", name="删除用户").click()
     expect(pg.get_by_role("heading", level=1)).to_have_text("活跃用户")
     visit(pg, "zh-05-users", chinese=True)
-    pg.get_by_role("link", name="删除 员工00").click()
+    pg.get_by_role("link", name="删除用户 员工00").click()
     visit(pg, "zh-06-remove-user", chinese=True)
     pg.get_by_role("button", name="删除用户").click()
     expect(pg.get_by_role("status")).to_contain_text("员工00")
