@@ -123,6 +123,12 @@ def test_every_action_works_without_javascript(chromium, live_server):
         expect(pg.get_by_role("status")).to_contain_text("Recurring billing is off.")
         pg.get_by_label("Buy licenses").fill("3")
         pg.get_by_role("button", name="Buy licenses").click()
+        # The review: 3 × $10.00 for 26 of 28 days = $27.86, on the card, before anything moves.
+        expect(pg.get_by_test_id("review-amount")).to_have_text("$27.86")
+        expect(pg.get_by_test_id("review-card")).to_have_text("VISA ending in 4242")
+        assert Subscription.objects.get(pk=stage.small.pk).quantity == 5
+        shot(pg, "review-buy-licenses")
+        pg.get_by_role("button", name="Confirm and pay $27.86").click()
         expect(pg.get_by_role("status")).to_contain_text("The subscription now has 8 licenses.")
         pg.get_by_role("link", name="Cancel subscription").click()
         pg.get_by_label("It costs too much").check()

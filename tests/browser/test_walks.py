@@ -56,7 +56,7 @@ def test_admin_cancels_after_removing_a_user(page):
     expect(pg.get_by_test_id("assigned")).to_have_text("25")
     expect(pg.get_by_test_id("limit")).to_have_text("24")
     expect(pg.get_by_test_id("users-to-remove")).to_have_text("1")
-    expect(pg.locator("main")).to_contain_text("Take the license away from 1 more users")
+    expect(pg.locator("main")).to_contain_text("Unassign licenses until no more than 24 are assigned (1 to go)")
     expect(pg.get_by_role("link", name="Let us call you")).to_be_visible()
     expect(pg.get_by_role("link", name="Learn more")).to_have_attribute("href", "/help/cancel-subscription/")
     visit(pg, "en-04-cancel-blocked")
@@ -64,7 +64,7 @@ def test_admin_cancels_after_removing_a_user(page):
     pg.get_by_role("link", name="Remove users").click()
     expect(pg.get_by_role("heading", level=1)).to_have_text("Active users")
     visit(pg, "en-05-users")
-    pg.get_by_role("link", name="Remove Person 00").click()
+    pg.get_by_role("link", name="Remove user Person 00").click()
     visit(pg, "en-06-remove-user")
     pg.get_by_role("button", name="Remove user").click()
     expect(pg.get_by_role("status")).to_contain_text("Person 00 was removed and their licenses are free again.")
@@ -126,7 +126,7 @@ def test_the_same_walk_in_chinese(page):
     pg.get_by_role("link", name="删除用户").click()
     expect(pg.get_by_role("heading", level=1)).to_have_text("活跃用户")
     visit(pg, "zh-05-users", chinese=True)
-    pg.get_by_role("link", name="删除 员工00").click()
+    pg.get_by_role("link", name="删除用户 员工00").click()
     visit(pg, "zh-06-remove-user", chinese=True)
     pg.get_by_role("button", name="删除用户").click()
     expect(pg.get_by_role("status")).to_contain_text("员工00")
@@ -189,6 +189,9 @@ def test_support_engineer_claims_a_callback_and_cancels_on_behalf(page):
     expect(pg.get_by_test_id("callback-status")).to_have_text("In progress")
     expect(pg.locator("main")).to_contain_text("Support Sam")
     visit(pg, "support-03-claimed")
+    # The refund is shown before the engineer cancels: 30 × $20.00, 26 of 28 days unused.
+    expect(pg.get_by_test_id("refund-amount")).to_have_text("$557.14")
+    pg.get_by_label("Why is the customer cancelling?").select_option("too_expensive")
     pg.get_by_label("Note for the record").fill("Spoke with Megan Bowen; she confirmed the cancellation.")
     pg.get_by_role("button", name="Cancel subscription").click()
     expect(pg.get_by_role("status")).to_contain_text("cancelled on the customer's behalf")
@@ -197,4 +200,5 @@ def test_support_engineer_claims_a_callback_and_cancels_on_behalf(page):
 
     sub = Subscription.objects.get(pk=stage.big.pk)
     assert (sub.status, sub.cancel_assisted, sub.canceled_by) == ("disabled", True, f"user:{engineer.pk}")
+    assert sub.cancel_reason == "too_expensive"
     assert CallbackRequest.objects.get(subscription=sub).outcome == "cancelled_on_behalf"

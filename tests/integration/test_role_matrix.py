@@ -30,7 +30,7 @@ PREFIX = "/api/v1"
 # Operations refused to a tenant key (403, or 404 where the object is vendor-only).
 OPERATOR_ONLY = {
     "product_create", "plan_create", "test_clock_create", "test_clock_get", "test_clock_advance",
-    "tenant_create", "callback_request_claim", "callback_request_resolve", "reports_cancellations",
+    "tenant_create", "callback_request_claim", "callback_request_resolve", "reports_cancellations", "callback_request_unclaim",
 }
 REFUSED = (403, 404)
 

@@ -69,3 +69,22 @@ def test_billing_rows_are_read_only(operator_client):
     assert operator_client.get("/backoffice/billing/invoice/add/").status_code == 403
     assert operator_client.get("/backoffice/subscriptions/subscription/").status_code == 200
     assert TestClock.objects.count() == 0
+
+
+def test_add_tenant_chooses_a_country_by_name_and_keeps_the_form_on_a_mistake(operator_client):
+    from prorata.tenants.models import Tenant
+
+    form = operator_client.get("/backoffice/tenants/tenant/add/").content.decode()
+    # A list of countries by name, not a two-letter box that cuts "Japan" to "Ja".
+    assert '<option value="JP">Japan (JP)</option>' in form
+    assert 'maxlength="2"' not in form
+    data = {"name": "Tokyo Trading KK", "country": "JP", "language": "en", "currency": "JPY", "timezone": "Asia/Tokio"}
+    mistake = operator_client.post("/backoffice/tenants/tenant/add/", data)
+    assert mistake.status_code == 200
+    page = mistake.content.decode()
+    assert "Asia/Tokio" in page and 'value="Tokyo Trading KK"' in page  # nothing typed is lost
+    assert "“Asia/Tokio” is not an IANA time zone name" in page
+    assert not Tenant.objects.filter(name="Tokyo Trading KK").exists()
+    done = operator_client.post("/backoffice/tenants/tenant/add/", {**data, "timezone": "Asia/Tokyo"})
+    assert done.status_code == 302
+    assert Tenant.objects.get(name="Tokyo Trading KK").country == "JP"

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -57,7 +57,7 @@ def bills(request: HttpRequest) -> HttpResponse:
     months = monthly_totals(invoices, credit_notes)
     chart = ""
     if months:
-        bars = [MonthBar(format_date(m, "MMM y", locale=locale), c, r) for m, c, r in months]
+        bars = [MonthBar(format_skeleton("yMMM", m, locale=locale), c, r) for m, c, r in months]
         chart = monthly_bars_svg(
             bars,
             title=_("Charges and credits per month"),
@@ -77,7 +77,7 @@ def bills(request: HttpRequest) -> HttpResponse:
         "credit_notes": sorted(credit_notes, key=lambda n: (n.created_at, n.number), reverse=True),
         "refunds": sorted(refunds, key=lambda r: r.created_at, reverse=True),
         "chart": mark_safe(chart),  # built from escaped text only (web.charts)
-        "months": [{"label": format_date(m, "LLLL y", locale=locale), "charges": c, "credits": r} for m, c, r in months],
+        "months": [{"label": format_skeleton("yMMMM", m, locale=locale), "charges": c, "credits": r} for m, c, r in months],
         "currency": tenant.currency,
     }
     return render(request, "billing/bills.html", context)

@@ -37,11 +37,12 @@ def licenses_for_user(*, actor: Actor, tenant_id: str, user_id: str) -> list[Lic
 
 
 def licenses_for_users(*, actor: Actor, tenant_id: str, user_ids: list[str]) -> dict[str, list[License]]:
-    """The licenses of several users of one tenant at once (one query), by user id."""
+    """The licenses that license several users of one tenant (one query), by user id: those of
+    entitled subscriptions only, as the license check answers."""
     tenant = tenant_get(actor=actor, tenant_id=tenant_id)
     held: dict[str, list[License]] = {user_id: [] for user_id in user_ids}
     licenses = (
-        License.objects.filter(tenant_id=tenant.pk, user_id__in=user_ids)
+        License.objects.filter(tenant_id=tenant.pk, user_id__in=user_ids, subscription__status__in=ENTITLED)
         .select_related("subscription", "subscription__plan", "subscription__plan__product")
         .order_by("id")
     )

@@ -56,7 +56,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         text = (
             ngettext("A license was assigned to %(n)d user.", "Licenses were assigned to %(n)d users.", done)
             if assign
-            else ngettext("A license was removed from %(n)d user.", "Licenses were removed from %(n)d users.", done)
+            else ngettext("A license was unassigned from %(n)d user.", "Licenses were unassigned from %(n)d users.", done)
         )
         messages.success(request, text % {"n": done})
     for line in refused:

@@ -23,6 +23,7 @@ from .schemas import (
     ChangePlanIn,
     DecisionOut,
     PlanChangePreviewOut,
+    MoneyPreviewOut,
     QuantityIn,
     RecurringBillingIn,
     RetentionAnswerIn,
@@ -130,6 +131,25 @@ def change_quantity(request: HttpRequest, subscription_id: str, body: QuantityIn
     actor = actor_of(request)
     services.subscription_change_quantity(actor=actor, subscription_id=subscription_id, quantity=body.quantity)
     return subscription_out(selectors.subscription_get(actor=actor, subscription_id=subscription_id))
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/quantity/preview", response={200: MoneyPreviewOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_change_quantity_preview",
+    summary="Preview a change of the number of licenses: the charge or credit, its date and the card; changes nothing",
+)
+def change_quantity_preview(request: HttpRequest, subscription_id: str, body: QuantityIn) -> dict[str, Any]:
+    preview = services.quantity_change_preview(actor=actor_of(request), subscription_id=subscription_id, quantity=body.quantity)
+    return preview.to_api()
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/reactivate/preview", response={200: MoneyPreviewOut, **errors(400, 402, 404, 409)},
+    operation_id="subscription_reactivate_preview",
+    summary="Preview a reactivation: the charge, the new period and the card; changes nothing",
+)
+def reactivate_preview(request: HttpRequest, subscription_id: str) -> dict[str, Any]:
+    return services.reactivation_preview(actor=actor_of(request), subscription_id=subscription_id).to_api()
 
 
 @router.post(

@@ -23,7 +23,8 @@ class CancelForm(forms.Form):
 
 
 class LicenseCountForm(forms.Form):
-    count = forms.IntegerField(label=_("Number of licenses"), min_value=1, max_value=100000)
+    MAX = 100_000
+    count = forms.IntegerField(label=_("Number of licenses"), min_value=1, max_value=MAX)
 
 
 class RecurringBillingForm(forms.Form):

@@ -29,9 +29,9 @@ MESSAGES = {
     "already_cancelled": _("This subscription has already been cancelled."),
     "too_many_licenses": _(
         "%(assigned)s licenses of this subscription are assigned to users. It can be cancelled "
-        "online only while %(max)s or fewer are assigned. Take the license away from "
-        "%(users_to_remove)s more users, or ask us to call you and a support engineer will "
-        "cancel it with you."
+        "online only while %(max)s or fewer are assigned. Unassign licenses until no more than "
+        "%(max)s are assigned (%(users_to_remove)s to go), or ask us to call you and a support "
+        "engineer will cancel it with you."
     ),
     "outside_cancel_window": _(
         "This subscription can be cancelled only in the first %(hours)s hours of a billing "

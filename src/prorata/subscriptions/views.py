@@ -49,8 +49,11 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @area("billing")
 def subscription_detail(request: HttpRequest, subscription_id: str) -> HttpResponse:
     sub = selectors.subscription_get(actor=actor_of(request), subscription_id=subscription_id)
+    from prorata.tenants.selectors import default_payment_method
+
     context = {
         "sub": sub,
+        "card": default_payment_method(tenant_of(request)),
         "next": selectors.next_charges([sub]).get(sub.pk),
         "actions": _actions(sub),
         "count_form": LicenseCountForm(),
@@ -85,6 +88,9 @@ def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpRespo
         )
         if ok:
             return redirect("subscriptions:cancelled", subscription_id=sub.pk)
+    from prorata.tenants.selectors import default_payment_method, global_admins
+    from prorata.web.actors import may_open
+
     decision = _decision(request, sub)
     offer = None
     if decision.outcome == "allowed" and request.method == "GET":
@@ -97,6 +103,8 @@ def subscription_cancel(request: HttpRequest, subscription_id: str) -> HttpRespo
         cancel_attempt_record(sub=sub, code=decision.code, assigned=decision.assigned_licenses)
     context = {
         "sub": sub,
+        "admins": [] if may_open(request.user, "users") else global_admins(actor=actor, tenant=tenant_of(request)),
+        "card": default_payment_method(tenant_of(request)),
         "decision": decision,
         "explanation": decision_message(decision),
         "form": form,
@@ -140,23 +148,66 @@ def recurring_billing(request: HttpRequest, subscription_id: str) -> HttpRespons
     return redirect("subscriptions:detail", subscription_id=sub.pk)
 
 
+def _count_error(form: LicenseCountForm, sign: int, sub: Any) -> str:
+    """Say what is wrong with the count in words that fit it."""
+    raw = (form.data.get("count") or "").strip()
+    try:
+        number = int(raw)
+    except ValueError:
+        return _("Enter a whole number of licenses, such as 5.")
+    if number < 1:
+        return _("Enter at least 1 license.")
+    if sign > 0:
+        return _("You can buy at most %(max)s licenses at a time.") % {"max": f"{LicenseCountForm.MAX:,}"}
+    return _removable_error(sub)
+
+
+def _removable_error(sub: Any) -> str:
+    removable = max(sub.quantity - max(sub.assigned_licenses, 1), 0)
+    if removable == 0:
+        return _("Every license of this subscription is assigned, so none can be removed. Unassign licenses on the Users page first.")
+    return _(
+        "Only %(n)d licenses are unassigned, so at most %(n)d can be removed. Unassign licenses on the Users page to remove more."
+    ) % {"n": removable}
+
+
 def _change_quantity(request: HttpRequest, subscription_id: str, sign: int) -> HttpResponse:
+    """Without `confirm`, the review: what will be charged or credited, when, and on which card.
+    With `confirm`, the change — unless the amount is no longer the one reviewed."""
+    from prorata.subscriptions.services import quantity_change_preview, subscription_change_quantity
+
     actor = actor_of(request)
     sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
     form = LicenseCountForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter a whole number of licenses, at least 1."))
+        messages.error(request, _count_error(form, sign, sub))
         return redirect("subscriptions:detail", subscription_id=sub.pk)
-    from prorata.subscriptions.services import subscription_change_quantity
-
-    target = sub.quantity + sign * form.cleaned_data["count"]
-    if target < 1:
-        messages.error(request, _("A subscription keeps at least one license. To stop it, cancel it."))
+    count = form.cleaned_data["count"]
+    target = sub.quantity + sign * count
+    if sign < 0 and target < max(sub.assigned_licenses, 1):
+        messages.error(request, _removable_error(sub))
         return redirect("subscriptions:detail", subscription_id=sub.pk)
+    ok, preview = attempt(request, lambda: quantity_change_preview(actor=actor, subscription_id=sub.pk, quantity=target))
+    if not ok:
+        return redirect("subscriptions:detail", subscription_id=sub.pk)
+    if request.POST.get("confirm") != "yes" or str(preview.amount) != request.POST.get("expected", ""):
+        changed = request.POST.get("confirm") == "yes"
+        return _review(request, sub, preview, count=count, sign=sign, changed=changed)
     ok, _r = attempt(request, lambda: subscription_change_quantity(actor=actor, subscription_id=sub.pk, quantity=target))
     if ok:
         messages.success(request, _("The subscription now has %(n)d licenses.") % {"n": target})
     return redirect("subscriptions:detail", subscription_id=sub.pk)
+
+
+def _review(request: HttpRequest, sub: Any, preview: Any, *, count: int = 0, sign: int = 0, changed: bool = False) -> HttpResponse:
+    if preview.action == "reactivate":
+        action_url, title = "subscriptions:reactivate", _("Review: reactivate the subscription")
+    elif sign > 0:
+        action_url, title = "subscriptions:buy_licenses", _("Review: buy licenses")
+    else:
+        action_url, title = "subscriptions:remove_licenses", _("Review: remove licenses")
+    context = {"sub": sub, "preview": preview, "count": count, "action_url": action_url, "title": title, "changed": changed}
+    return render(request, "subscriptions/review.html", context, status=409 if changed else 200)
 
 
 @area("billing")
@@ -174,10 +225,15 @@ def remove_licenses(request: HttpRequest, subscription_id: str) -> HttpResponse:
 @area("billing")
 @require_POST
 def reactivate(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    from prorata.subscriptions.services import reactivation_preview, subscription_reactivate
+
     actor = actor_of(request)
     sub = selectors.subscription_get(actor=actor, subscription_id=subscription_id)
-    from prorata.subscriptions.services import subscription_reactivate
-
+    ok, preview = attempt(request, lambda: reactivation_preview(actor=actor, subscription_id=sub.pk))
+    if not ok:
+        return redirect("subscriptions:detail", subscription_id=sub.pk)
+    if request.POST.get("confirm") != "yes" or str(preview.amount) != request.POST.get("expected", ""):
+        return _review(request, sub, preview, changed=request.POST.get("confirm") == "yes")
     ok, _r = attempt(request, lambda: subscription_reactivate(actor=actor, subscription_id=sub.pk))
     if ok:
         messages.success(request, _("The subscription is active again. A new billing period starts today."))

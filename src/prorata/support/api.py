@@ -74,3 +74,20 @@ def resolve_callback_request(request: HttpRequest, request_id: str, body: Resolv
         actor=actor_of(request), request_id=request_id, outcome=body.outcome, note=body.note
     )
     return callback_request_out(cb)
+
+
+@router.post(
+    "/callback_requests/{request_id}/unclaim", response={200: CallbackRequestOut, **errors(403, 404, 409)},
+    operation_id="callback_request_unclaim", summary="Give a claimed callback request back to the queue (its claimer)",
+)
+def unclaim_callback_request(request: HttpRequest, request_id: str) -> dict[str, Any]:
+    return callback_request_out(services.callback_request_unclaim(actor=actor_of(request), request_id=request_id))
+
+
+@router.post(
+    "/callback_requests/{request_id}/withdraw", response={200: CallbackRequestOut, **errors(404, 409)},
+    operation_id="callback_request_withdraw",
+    summary="Withdraw a callback request that is not resolved yet: it is resolved as `withdrawn`",
+)
+def withdraw_callback_request(request: HttpRequest, request_id: str) -> dict[str, Any]:
+    return callback_request_out(services.callback_request_withdraw(actor=actor_of(request), request_id=request_id))

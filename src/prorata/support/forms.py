@@ -64,9 +64,17 @@ class ResolveForm(forms.Form):
 
 
 class CancelOnBehalfForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why is the customer cancelling?"), choices=())
     note = forms.CharField(
         label=_("Note for the record"),
         max_length=2000,
         help_text=_("What the customer asked for, and who you spoke with."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from prorata.subscriptions.reasons import reason_choices
+
+        # An empty first choice: a reason is chosen, never submitted by default.
+        self.fields["reason"].choices = [("", _("Choose a reason"))] + reason_choices()

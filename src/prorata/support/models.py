@@ -16,6 +16,7 @@ class CallbackOutcome(models.TextChoices):
     CANCELLED_ON_BEHALF = "cancelled_on_behalf", _("Cancelled on the customer's behalf")
     RESOLVED_OTHER = "resolved_other", _("Resolved another way")
     NO_ANSWER = "no_answer", _("No answer")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
 
 
 class CallbackRequest(models.Model):

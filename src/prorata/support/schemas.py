@@ -22,7 +22,7 @@ class CallbackRequestIn(StrictIn):
 
 
 class ResolveIn(StrictIn):
-    outcome: str = Field(description="`cancelled_on_behalf`, `resolved_other` or `no_answer`.")
+    outcome: str = Field(description="`cancelled_on_behalf`, `resolved_other` or `no_answer` (`withdrawn` is the customer's own, `POST /callback_requests/{id}/withdraw`).")
     note: str = ""
 
 

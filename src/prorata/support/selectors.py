@@ -61,3 +61,21 @@ def callback_requests_list(
     if status:
         qs = qs.filter(status=status)
     return paginate(qs, limit, starting_after)
+
+
+def pending_callback_requests(*, actor: Actor, subscription_id: str) -> list[CallbackRequest]:
+    """The subscription's requests not yet resolved (open or in progress), oldest first."""
+    return list(
+        visible_callback_requests(actor)
+        .filter(subscription_id=subscription_id, status__in=[CallbackStatus.OPEN, CallbackStatus.IN_PROGRESS])
+        .order_by("created_at", "id")
+    )
+
+
+def callback_requests_history(*, actor: Actor, limit: int = 50) -> list[CallbackRequest]:
+    """Resolved requests, most recently resolved first."""
+    return list(
+        visible_callback_requests(actor).filter(status=CallbackStatus.RESOLVED)
+        .select_related("tenant", "subscription", "subscription__plan", "subscription__plan__product", "claimed_by")
+        .order_by("-resolved_at", "-id")[:limit]
+    )

@@ -20,6 +20,8 @@ from .selectors import visible_callback_requests
 LANGUAGES = ("en", "zh-Hans")
 MAX_PREFERRED_TIME = 100
 MAX_NOTE = 2000
+# How an engineer may close a request; `withdrawn` is the customer's own.
+STAFF_OUTCOMES = tuple(v for v in CallbackOutcome.values if v != CallbackOutcome.WITHDRAWN)
 
 
 def normalise_phone(raw: str, country: str) -> str:
@@ -136,10 +138,10 @@ def _resolve(actor: Actor, request: CallbackRequest, outcome: str, note: str, at
 def callback_request_resolve(*, actor: Actor, request_id: str, outcome: str, note: str = "") -> CallbackRequest:
     """Record how a request ended (`cancelled_on_behalf`, `resolved_other`, `no_answer`)."""
     _require_staff(actor)
-    if outcome not in CallbackOutcome.values:
+    if outcome not in STAFF_OUTCOMES:
         raise InvalidInput(
             "invalid_callback_outcome", field="outcome", value=str(outcome)[:40],
-            choices=", ".join(CallbackOutcome.values), details={"choices": list(CallbackOutcome.values)},
+            choices=", ".join(STAFF_OUTCOMES), details={"choices": list(STAFF_OUTCOMES)},
         )
     note = _text(note, "note", MAX_NOTE)
     with transaction.atomic():
@@ -161,3 +163,46 @@ def _require_claimer(actor: Actor, request: CallbackRequest) -> None:
 def callback_request_close_after_cancel(*, actor: Actor, request: CallbackRequest, at: datetime) -> CallbackRequest:
     """Resolve a (locked) request as `cancelled_on_behalf`, inside the cancel's own transaction."""
     return _resolve(actor, request, CallbackOutcome.CANCELLED_ON_BEHALF, "", at)
+
+
+def callback_request_unclaim(*, actor: Actor, request_id: str) -> CallbackRequest:
+    """Give a claimed request back to the queue: in progress -> open (its claimer, or an operator)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        request = _lock(actor, request_id)
+        if request.status == CallbackStatus.RESOLVED:
+            raise Conflict("callback_already_resolved", details={"outcome": request.outcome})
+        if request.status != CallbackStatus.IN_PROGRESS:
+            raise Conflict("callback_not_claimed", details={"status": request.status})
+        _require_claimer(actor, request)
+        now = now_for(request.tenant)
+        before = _snapshot(request)
+        request.status = CallbackStatus.OPEN
+        request.claimed_by_id = None
+        request.claimed_at = None
+        request.save(update_fields=["status", "claimed_by", "claimed_at"])
+        audit_record(
+            actor=actor, action="callback_request.unclaimed", object_type="callback_request", object_id=request.pk,
+            tenant_id=request.tenant_id, at=now, before=before, after=_snapshot(request),
+        )
+    return request
+
+
+def callback_request_withdraw(*, actor: Actor, request_id: str) -> CallbackRequest:
+    """The customer no longer wants the call: an open or in-progress request is resolved as
+    `withdrawn`. A resolved one is refused (`callback_already_resolved`)."""
+    with transaction.atomic():
+        request = _lock(actor, request_id)
+        if request.status == CallbackStatus.RESOLVED:
+            raise Conflict("callback_already_resolved", details={"outcome": request.outcome})
+        before = _snapshot(request)
+        now = now_for(request.tenant)
+        request.status = CallbackStatus.RESOLVED
+        request.outcome = CallbackOutcome.WITHDRAWN
+        request.resolved_at = now
+        request.save(update_fields=["status", "outcome", "resolved_at"])
+        audit_record(
+            actor=actor, action="callback_request.resolved", object_type="callback_request", object_id=request.pk,
+            tenant_id=request.tenant_id, at=now, before=before, after=_snapshot(request),
+        )
+    return request

@@ -54,8 +54,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     sub_id = request.POST.get("subscription") or request.GET.get("subscription") or ""
     sub = subscription_get(actor=actor, subscription_id=sub_id)
     initial = {"language": request.user.language or tenant.language}
+    pending = _selectors().pending_callback_requests(actor=actor, subscription_id=sub.pk)
     form = CallbackRequestForm(request.POST or None, region=tenant.country, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    duplicate = request.method == "POST" and pending and request.POST.get("again") != "yes"
+    if request.method == "POST" and form.is_valid() and not duplicate:
         from prorata.support.services import callback_request_create
 
         data = form.cleaned_data
@@ -73,8 +75,20 @@ def request_new(request: HttpRequest) -> HttpResponse:
         if ok:
             messages.success(request, _("Thank you. A support engineer will call you."))
             return redirect("support:request_detail", request_id=cb.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "support/request_new.html", {"form": form, "sub": sub}, status=status)
+    status = (409 if duplicate else 400) if request.method == "POST" else 200
+    return render(request, "support/request_new.html", {"form": form, "sub": sub, "pending": pending}, status=status)
+
+
+@area("billing")
+@require_POST
+def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
+    from prorata.support.services import callback_request_withdraw
+
+    cb = _selectors().callback_request_get(actor=actor_of(request), request_id=request_id)
+    ok, _r = attempt(request, lambda: callback_request_withdraw(actor=actor_of(request), request_id=cb.pk))
+    if ok:
+        messages.success(request, _("Your callback request was withdrawn. Nobody will call you about it."))
+    return redirect("support:request_detail", request_id=cb.pk)
 
 
 @area("billing")
@@ -91,7 +105,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = [cb for cb in _selectors().callback_requests_queue(actor=actor_of(request)) if cb.status != "resolved"]
     for cb in rows:
         cb.preferred_time_label = _time_label(cb.preferred_time)
-    return render(request, "support/queue.html", {"rows": rows})
+    history = _selectors().callback_requests_history(actor=actor_of(request))
+    return render(request, "support/queue.html", {"rows": rows, "history": history})
 
 
 @area("support")
@@ -103,7 +118,19 @@ def console_detail(request: HttpRequest, request_id: str) -> HttpResponse:
     cb = _selectors().callback_request_get(actor=actor, request_id=request_id)
     sub = subscription_get(actor=actor, subscription_id=cb.subscription_id)
     licenses = list(licenses_for_subscription(sub))
+    decision = None
+    if cb.status == "in_progress" and sub.canceled_at is None:
+        from prorata.core.errors import ProrataError
+        from prorata.subscriptions.display import decision_message
+        from prorata.subscriptions.services import subscription_cancellation_decision
+
+        try:
+            decision = subscription_cancellation_decision(actor=actor, subscription_id=sub.pk, callback_request_id=cb.pk)
+        except ProrataError:
+            decision = None
     context = {
+        "decision": decision,
+        "decision_explanation": decision_message(decision) if decision is not None else "",
         "cb": cb,
         "sub": sub,
         "tenant": sub.tenant,
@@ -127,6 +154,19 @@ def claim(request: HttpRequest, request_id: str) -> HttpResponse:
     ok, _r = attempt(request, lambda: callback_request_claim(actor=actor_of(request), request_id=cb.pk))
     if ok:
         messages.success(request, _("You claimed this callback request."))
+    return redirect("support:console_detail", request_id=cb.pk)
+
+
+@area("support")
+@require_POST
+def unclaim(request: HttpRequest, request_id: str) -> HttpResponse:
+    from prorata.support.services import callback_request_unclaim
+
+    cb = _selectors().callback_request_get(actor=actor_of(request), request_id=request_id)
+    ok, _r = attempt(request, lambda: callback_request_unclaim(actor=actor_of(request), request_id=cb.pk))
+    if ok:
+        messages.success(request, _("The request is back in the queue for any support engineer."))
+        return redirect("support:queue")
     return redirect("support:console_detail", request_id=cb.pk)
 
 
@@ -163,12 +203,13 @@ def cancel_on_behalf(request: HttpRequest, request_id: str) -> HttpResponse:
     cb = _selectors().callback_request_get(actor=actor, request_id=request_id)
     form = CancelOnBehalfForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write a note for the record before cancelling."))
+        messages.error(request, _("Choose the reason and write a note for the record before cancelling."))
         return redirect("support:console_detail", request_id=cb.pk)
     ok, _r = attempt(
         request,
         lambda: subscription_cancel(
-            actor=actor, subscription_id=cb.subscription_id, feedback=form.cleaned_data["note"], callback_request_id=cb.pk
+            actor=actor, subscription_id=cb.subscription_id, reason=form.cleaned_data["reason"],
+            feedback=form.cleaned_data["note"], callback_request_id=cb.pk,
         ),
     )
     if ok:

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,8 +16,59 @@ from .services import (
 )
 
 
+def _country_choices() -> list[tuple[str, str]]:
+    """Every country by its name in the reader's language ("Japan", "日本"), as a list to choose
+    from: a code typed into a two-letter box cut "Japan" to "Ja"."""
+    from babel import Locale
+    from django.utils import translation
+
+    from .domain.validation import countries
+
+    locale = Locale.parse("zh_Hans" if (translation.get_language() or "en").startswith("zh") else "en")
+    names = [(code, f"{locale.territories.get(code, code)} ({code})") for code in countries()]
+    return [("", "---------")] + sorted(names, key=lambda pair: pair[1])
+
+
+class TenantForm(forms.ModelForm):
+    """Checked by the domain's own rules before the service is called, so that a mistake is shown
+    on its field with everything typed kept."""
+
+    country = forms.ChoiceField(label=gettext_lazy("Country"), choices=_country_choices)
+    timezone = forms.CharField(label=gettext_lazy("Time zone"), max_length=64,
+                               help_text=gettext_lazy("An IANA time zone, such as Asia/Tokyo or America/Los_Angeles."))
+
+    class Meta:
+        model = Tenant
+        fields = ("name", "country", "language", "currency", "timezone", "test_clock")
+
+    def _checked(self, field: str, check) -> str:
+        from prorata.core.errors import InvalidInput
+        from prorata.web.errors import error_message
+
+        try:
+            return check(self.cleaned_data[field])
+        except InvalidInput as exc:
+            raise forms.ValidationError(error_message(exc), code=exc.code) from None
+
+    def clean_country(self) -> str:
+        from .domain.validation import clean_country
+
+        return self._checked("country", clean_country)
+
+    def clean_timezone(self) -> str:
+        from .domain.validation import clean_timezone
+
+        return self._checked("timezone", clean_timezone)
+
+    def clean_currency(self) -> str:
+        from prorata.core.money import validate_currency
+
+        return self._checked("currency", validate_currency)
+
+
 @admin.register(Tenant)
 class TenantAdmin(ServiceAdmin):
+    form = TenantForm
     list_display = ("name", "id", "country", "language", "currency", "timezone", "test_clock", "credit_balance")
     list_filter = ("language", "currency", "country")
     search_fields = ("name", "id")

@@ -53,6 +53,11 @@ def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
     return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
 
 
+def global_admins(*, actor: Actor, tenant: Tenant) -> list[User]:
+    """The tenant's global admins: whom a billing admin asks to change users and licenses."""
+    return list(_tenant_users(actor, tenant).filter(role="global_admin", is_active=True).order_by("display_name", "id")[:10])
+
+
 def user_get(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
     user = _tenant_users(actor, tenant).filter(pk=user_id).first() if usable_id(user_id) else None
     if user is None:
@@ -62,6 +67,55 @@ def user_get(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
 
 def users_list(*, actor: Actor, tenant: Tenant, limit: int | None = None, starting_after: str | None = None) -> tuple[list[User], bool]:
     return paginate(_tenant_users(actor, tenant), limit, starting_after)
+
+
+USER_SORTS = {
+    "name": ("display_name", "id"), "-name": ("-display_name", "-id"),
+    "email": ("email", "id"), "-email": ("-email", "-id"),
+    "role": ("role", "display_name", "id"), "-role": ("-role", "-display_name", "-id"),
+}
+
+
+def _users_matching(actor: Actor, tenant: Tenant, q: str, role: str, license: str) -> QuerySet[User]:
+    from django.db.models import Q
+
+    from prorata.core.transitions import ENTITLED
+    from prorata.licenses.models import License
+
+    qs = _tenant_users(actor, tenant)
+    q = (q or "").strip()[:200]
+    if q:
+        qs = qs.filter(Q(display_name__icontains=q) | Q(email__icontains=q))
+    if role:
+        qs = qs.filter(role=role) if role in TENANT_ROLES else qs.none()
+    if license == "none":
+        held = License.objects.filter(tenant_id=tenant.pk, subscription__status__in=ENTITLED).values("user_id")
+        qs = qs.exclude(pk__in=held)
+    elif license:
+        qs = qs.filter(pk__in=License.objects.filter(tenant_id=tenant.pk, subscription_id=license).values("user_id"))
+    return qs
+
+
+def users_search(
+    *, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "", sort: str = "name",
+    page: int = 1, per_page: int = 50,
+) -> tuple[list[User], int]:
+    """One page of the tenant's users matching a search and filters, and how many match in all.
+
+    `q` matches the display name or e-mail (case-insensitive, anywhere); `role` one of the tenant
+    roles; `license` a subscription id (holds one of its licenses), `none` (holds no license of
+    an entitled subscription) or empty. Unknown filter values match nothing rather than failing.
+    """
+    qs = _users_matching(actor, tenant, q, role, license)
+    total = qs.count()
+    order = USER_SORTS.get(sort, USER_SORTS["name"])
+    start = (max(page, 1) - 1) * per_page
+    return list(qs.order_by(*order)[start:start + per_page]), total
+
+
+def users_matching_ids(*, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "") -> list[str]:
+    """The ids of every user matching the search and filters (for "select all matching")."""
+    return list(_users_matching(actor, tenant, q, role, license).order_by("id").values_list("id", flat=True))
 
 
 def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]:

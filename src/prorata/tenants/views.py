@@ -32,23 +32,60 @@ def _subscriptions(request: HttpRequest) -> list:
     return [s for s in subs if s.status not in ("disabled", "deleted")]
 
 
-USERS_PER_PAGE = 100
+USERS_PER_PAGE = 50
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or "1"), 1_000_000))
+    except ValueError:
+        return 1
 
 
 @area("users")
 def users(request: HttpRequest) -> HttpResponse:
+    """Search by name or e-mail, filter by license or role, sort, and page through any number."""
+    from urllib.parse import urlencode
+
     from prorata.licenses.selectors import licenses_for_users
 
     actor, tenant = actor_of(request), tenant_of(request)
-    after = request.GET.get("after") or None
-    people, more = selectors.users_list(actor=actor, tenant=tenant, limit=USERS_PER_PAGE, starting_after=after)
+    q = (request.GET.get("q") or "").strip()[:200]
+    role = request.GET.get("role") or ""
+    license = request.GET.get("license") or ""
+    sort = request.GET.get("sort") or "name"
+    if sort not in selectors.USER_SORTS:
+        sort = "name"
+    page = _page_number(request.GET.get("page"))
+    people, total = selectors.users_search(actor=actor, tenant=tenant, q=q, role=role, license=license, sort=sort,
+                                           page=page, per_page=USERS_PER_PAGE)
+    pages = max(1, -(-total // USERS_PER_PAGE))
     held = licenses_for_users(actor=actor, tenant_id=tenant.pk, user_ids=[u.pk for u in people])
     rows = [{"user": u, "licenses": held[u.pk]} for u in people]
+    keep = {k: v for k, v in {"q": q, "role": role, "license": license, "sort": sort}.items() if v}
+
+    def link(**change: Any) -> str:
+        return "?" + urlencode({**keep, **change})
+
+    sorts = {}
+    for column in ("name", "email", "role"):
+        current = sort.lstrip("-") == column
+        sorts[column] = {
+            "url": link(sort=f"-{column}" if sort == column else column, page=1),
+            "aria": ("descending" if sort.startswith("-") else "ascending") if current else "none",
+        }
     context = {
         "rows": rows,
+        "total": total,
         "subscriptions": _subscriptions(request),
-        "next_after": people[-1].pk if more and people else None,
-        "paged": after is not None,
+        "q": q, "role": role, "license": license, "sort": sort,
+        "page": page, "pages": pages,
+        "prev_url": link(page=page - 1) if page > 1 else None,
+        "next_url": link(page=page + 1) if page < pages else None,
+        "first_shown": (page - 1) * USERS_PER_PAGE + 1 if rows else 0,
+        "last_shown": (page - 1) * USERS_PER_PAGE + len(rows),
+        "sorts": sorts,
+        "filtered": bool(q or role or license),
     }
     return render(request, "tenants/users.html", context)
 

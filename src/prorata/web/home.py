@@ -21,12 +21,16 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
         "sees_users": may_open(request.user, "users"),
     }
     if context["sees_billing"]:
+        from prorata.core.transitions import ENTITLED
         from prorata.subscriptions.selectors import subscriptions_list
 
         subs, _more = subscriptions_list(actor=actor, tenant=tenant, limit=100)
-        context["subscriptions"] = subs
-        context["assigned_total"] = sum(s.assigned_licenses for s in subs)
-        context["purchased_total"] = sum(s.quantity for s in subs if s.status not in ("disabled", "deleted"))
+        # Both figures over the same subscriptions: those whose licenses still count (a cancelled
+        # subscription's licenses license nobody, as the license check says).
+        live = [s for s in subs if s.status in ENTITLED]
+        context["subscriptions"] = live
+        context["assigned_total"] = sum(s.assigned_licenses for s in live)
+        context["purchased_total"] = sum(s.quantity for s in live)
     if context["sees_users"]:
         from prorata.tenants.selectors import users_list
 

@@ -116,5 +116,5 @@ def language(request: HttpRequest) -> HttpResponse:
 
 
 def help_cancel(request: HttpRequest) -> HttpResponse:
-    """Prorata's own help page, "Canceling your subscription?" (SPEC R7), open to everyone."""
+    """Prorata's own help page, "Cancelling your subscription?" (SPEC R7), open to everyone."""
     return render(request, "web/help_cancel.html")

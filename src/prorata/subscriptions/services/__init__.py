@@ -8,6 +8,7 @@ from .plan_change import (
     subscription_change_plan,
     subscription_plan_change_preview,
 )
+from .preview import MoneyPreview, quantity_change_preview, reactivation_preview
 from .purchase import subscription_purchase
 from .quantity import subscription_change_quantity
 from .reactivate import subscription_reactivate
@@ -25,10 +26,13 @@ __all__ = [
     "retention_offer_accept",
     "retention_offer_decline",
     "retention_offer_show",
+    "MoneyPreview",
     "batch_charge",
     "batch_finish",
     "batch_prepare",
     "payments_reconcile",
+    "quantity_change_preview",
+    "reactivation_preview",
     "subscription_cancel",
     "subscription_cancel_plan_change",
     "subscription_cancellation_decision",

@@ -7,7 +7,12 @@ from typing import Any
 
 from django.db import transaction
 
-from prorata.billing.domain.renewal import BillingInput, plan_seat_increase, seat_decrease_credit
+from prorata.billing.domain.renewal import (
+    BillingInput,
+    Plan,
+    plan_seat_increase,
+    seat_decrease_credit,
+)
 from prorata.billing.selectors import paid_for_period
 from prorata.billing.services import credit_note_add, credit_notes_settle_now, tenant_credits
 from prorata.core.actor import Actor
@@ -64,19 +69,37 @@ def subscription_change_quantity(*, actor: Actor, subscription_id: str, quantity
     return _set_or_decrease(actor=actor, subscription_id=subscription_id, quantity=quantity)
 
 
+def seat_increase_plan(sub: Subscription, quantity: int) -> tuple[Any, Any, BillingInput, Plan]:
+    """What buying seats up to `quantity` now would do: the card, the tenant's credits, the
+    planner's input and its plan — for the service and its preview alike."""
+    method = default_payment_method(sub.tenant)
+    if method is None:
+        raise PaymentFailed("payment_method_required")
+    _invoice, _paid, unit = paid_for_period(subscription=sub, period_start=sub.current_period_start)
+    credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
+    inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
+                       payment_method_id=method.pk, credits=credit.credits())
+    planned = plan_seat_increase(inp, quantity=quantity, at=now_for(sub.tenant), unit_amount=unit or int(sub.plan.unit_amount))
+    return method, credit, inp, planned
+
+
+def seat_decrease_amount(sub: Subscription, quantity: int, at: Any) -> tuple[Any, int]:
+    """The period's invoice and the credit a decrease to `quantity` at `at` gives (0 when the
+    period is not paid up) — for the service and its preview alike."""
+    invoice, _paid, unit = paid_for_period(subscription=sub, period_start=sub.current_period_start)
+    paid_up = sub.status == ACTIVE and invoice is not None and invoice.status == "paid"
+    if quantity >= sub.quantity or not paid_up:
+        return invoice, 0
+    return invoice, seat_decrease_credit(facts_of(sub), price_of(sub.plan), sub.tenant.timezone, quantity=quantity,
+                                         at=at, unit_amount=unit)
+
+
 def _increase(*, actor: Actor, subscription_id: str, quantity: int) -> Subscription:
     def prepare(changes: Changes) -> tuple[Work, dict[str, Any] | None]:
         sub, assigned = _locked_for_change(actor, subscription_id, quantity)
         if quantity <= sub.quantity or sub.status != ACTIVE:
             raise Conflict("subscription_not_changeable", status=sub.status, details={"status": sub.status})
-        method = default_payment_method(sub.tenant)
-        if method is None:
-            raise PaymentFailed("payment_method_required")
-        _invoice, _paid, unit = paid_for_period(subscription=sub, period_start=sub.current_period_start)
-        credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
-        inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
-                           payment_method_id=method.pk, credits=credit.credits())
-        planned = plan_seat_increase(inp, quantity=quantity, at=now_for(sub.tenant), unit_amount=unit or int(sub.plan.unit_amount))
+        method, credit, inp, planned = seat_increase_plan(sub, quantity)
         credit.spend(changes, planned.invoice)  # type: ignore[arg-type]
         work = Work(sub, inp, planned, assigned=assigned,
                     details={"subscription.updated": {"quantity_before": sub.quantity, "quantity_after": quantity}})
@@ -96,17 +119,13 @@ def _set_or_decrease(*, actor: Actor, subscription_id: str, quantity: int) -> Su
         before = snapshot(sub, assigned)
         old = sub.quantity
         changes = Changes()
-        invoice, _paid, unit = paid_for_period(subscription=sub, period_start=sub.current_period_start)
-        paid_up = sub.status == ACTIVE and invoice is not None and invoice.status == "paid"
-        if quantity < old and paid_up:
-            credit = seat_decrease_credit(facts_of(sub), price_of(sub.plan), sub.tenant.timezone, quantity=quantity,
-                                          at=at, unit_amount=unit)
-            if credit > 0:
-                note = credit_note_add(
-                    changes, actor=actor, tenant_id=sub.tenant_id, subscription_id=sub.pk, invoice_id=invoice.pk,  # type: ignore[union-attr]
-                    currency=invoice.currency, amount=credit, reason="seat_decrease_proration",  # type: ignore[union-attr]
-                    mode=sub.plan.credit_settlement, at=at, settles_on=sub.current_period_end,
-                )
+        invoice, credit = seat_decrease_amount(sub, quantity, at)
+        if credit > 0:
+            note = credit_note_add(
+                changes, actor=actor, tenant_id=sub.tenant_id, subscription_id=sub.pk, invoice_id=invoice.pk,  # type: ignore[union-attr]
+                currency=invoice.currency, amount=credit, reason="seat_decrease_proration",  # type: ignore[union-attr]
+                mode=sub.plan.credit_settlement, at=at, settles_on=sub.current_period_end,
+            )
         sub.quantity = quantity
         changes.update(Subscription, sub.pk, quantity=quantity)
         changes.audit(actor=actor, tenant_id=sub.tenant_id, action="subscription.updated", object_type="subscription",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prorata.billing.domain.renewal import BillingInput, plan_reactivation
+from prorata.billing.domain.renewal import BillingInput, Plan, plan_reactivation
 from prorata.billing.models import Invoice
 from prorata.billing.services import tenant_credits
 from prorata.core.actor import Actor
@@ -20,6 +20,28 @@ from .common import ensure_no_payment_in_progress, subscription_lock
 from .outcomes import Work, assigned_counts, facts_of, price_of
 
 
+def reactivation_plan(sub: Subscription) -> tuple[Any, Any, BillingInput, Plan]:
+    """What reactivating the (read or locked) subscription now would do: the card, the tenant's
+    credits, the planner's input and its plan. The service and its preview both use this, so a
+    preview shows exactly what the charge will be; it raises the service's refusals."""
+    if sub.status not in (EXPIRED, DISABLED):
+        raise Conflict("cannot_reactivate", status=sub.status, details={"status": sub.status})
+    ensure_no_payment_in_progress(sub)
+    method = default_payment_method(sub.tenant)
+    if method is None:
+        raise PaymentFailed("payment_method_required")
+    at = now_for(sub.tenant)
+    start, _end = period(at, sub.plan.interval, 0, sub.tenant.timezone)  # type: ignore[arg-type]
+    if Invoice.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, kind="period", period_start=start).exists():
+        # A period of this subscription already started at this very instant (its credit may
+        # be given back already); one period invoice per (subscription, period start), ever.
+        raise Conflict("reactivate_later", status=sub.status, details={"status": sub.status, "period_start": start.isoformat()})
+    credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
+    inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
+                       payment_method_id=method.pk, credits=credit.credits())
+    return method, credit, inp, plan_reactivation(inp, at)
+
+
 def subscription_reactivate(*, actor: Actor, subscription_id: str) -> Subscription:
     """Bring an expired or disabled subscription back: a new period from now, invoiced and charged.
 
@@ -31,22 +53,7 @@ def subscription_reactivate(*, actor: Actor, subscription_id: str) -> Subscripti
 
     def prepare(changes: Changes) -> tuple[Work, dict[str, Any] | None]:
         sub = subscription_lock(actor=actor, subscription_id=subscription_id)
-        if sub.status not in (EXPIRED, DISABLED):
-            raise Conflict("cannot_reactivate", status=sub.status, details={"status": sub.status})
-        ensure_no_payment_in_progress(sub)
-        method = default_payment_method(sub.tenant)
-        if method is None:
-            raise PaymentFailed("payment_method_required")
-        at = now_for(sub.tenant)
-        start, _end = period(at, sub.plan.interval, 0, sub.tenant.timezone)  # type: ignore[arg-type]
-        if Invoice.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, kind="period", period_start=start).exists():
-            # A period of this subscription already started at this very instant (its credit may
-            # be given back already); one period invoice per (subscription, period start), ever.
-            raise Conflict("reactivate_later", status=sub.status, details={"status": sub.status, "period_start": start.isoformat()})
-        credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
-        inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
-                           payment_method_id=method.pk, credits=credit.credits())
-        planned = plan_reactivation(inp, at)
+        method, credit, inp, planned = reactivation_plan(sub)
         credit.spend(changes, planned.invoice)  # type: ignore[arg-type]
         work = Work(sub, inp, planned, assigned=assigned_counts([sub.pk]).get(sub.pk, 0))
         if planned.charge is None:

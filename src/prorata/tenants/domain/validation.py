@@ -32,6 +32,11 @@ def _territories() -> frozenset[str]:
     return frozenset(code for code in names if _ALPHA2.match(code) and code not in _NOT_ISO_3166)
 
 
+def countries() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code a tenant's country may be."""
+    return _territories()
+
+
 @cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())

@@ -48,6 +48,20 @@ def moment(value: datetime | None) -> str:
 
 
 @register.filter
+def moment_in(value: datetime | None, zone: str) -> str:
+    """A date and time in the named IANA zone (a queue of many tenants), in the reader's locale."""
+    import zoneinfo
+
+    if value is None:
+        return ""
+    try:
+        local = timezone.localtime(value, zoneinfo.ZoneInfo(zone or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = timezone.localtime(value, zoneinfo.ZoneInfo("UTC"))
+    return format_datetime(local, format="medium", tzinfo=local.tzinfo, locale=babel_locale())
+
+
+@register.filter
 def localized_name(obj: Any) -> str:
     """A product's (or anything with `names`) name in the reader's language."""
     if obj is None:
