@@ -123,6 +123,10 @@ def test_a_downgrade_at_period_end_is_shown_cancellable_and_billed_at_the_bounda
     sub.refresh_from_db()
     assert sub.scheduled_plan_id is None
     subscription_change_plan(actor=OPERATOR, subscription_id=sub.pk, plan_id=basic.pk, quantity=3, at="period_end")
+    # Four seats until the boundary, three after it, three assigned: a fourth user would not fit.
+    with pytest.raises(Conflict) as full:
+        license_assign(actor=OPERATOR, subscription_id=sub.pk, user_id=make_user(tenant).pk)
+    assert (full.value.code, full.value.details["scheduled_quantity"]) == ("no_licenses_available", 3)
 
     advance(clock, utc(2026, 6, 1, 9))
     invoices = period_invoices(sub)

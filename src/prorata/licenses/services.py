@@ -39,11 +39,14 @@ def license_assign(*, actor: Actor, subscription_id: str, user_id: str) -> Licen
         if License.objects.filter(tenant_id=sub.tenant_id, subscription_id=sub.pk, user_id=user.pk).exists():
             raise Conflict("license_already_assigned", details={"user": user.pk})
         count = assigned_count(sub)
-        if count >= sub.quantity:
-            raise Conflict(
-                "no_licenses_available", quantity=sub.quantity,
-                details={"quantity": sub.quantity, "assigned_licenses": count},
-            )
+        # A change to fewer seats scheduled for the period end holds the seats it will keep: more
+        # users assigned now would not fit at the boundary.
+        seats = sub.quantity if sub.scheduled_quantity is None else min(sub.quantity, sub.scheduled_quantity)
+        if count >= seats:
+            details = {"quantity": sub.quantity, "assigned_licenses": count}
+            if sub.scheduled_quantity is not None:
+                details["scheduled_quantity"] = sub.scheduled_quantity
+            raise Conflict("no_licenses_available", quantity=seats, details=details)
         now = now_for(sub.tenant)
         try:
             with transaction.atomic():
