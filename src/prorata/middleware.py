@@ -45,6 +45,28 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 CSP_INLINE_STYLES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _with_stripe(policy: str) -> str:
+    """With Stripe as the processor, the card pages load Stripe.js and its frames, and Stripe.js
+    talks to Stripe's API: those origins (or the test server's) are allowed too."""
+    from django.conf import settings
+
+    if getattr(settings, "PRORATA_GATEWAY", "sandbox") != "stripe":
+        return policy
+    js = _origin(getattr(settings, "STRIPE_JS_URL", ""))
+    api = _origin(getattr(settings, "STRIPE_API_BASE", "") or "https://api.stripe.com")
+    frames = " ".join(o for o in (js, "https://hooks.stripe.com") if o)
+    policy = policy.replace("script-src 'self'", f"script-src 'self' {js}".rstrip())
+    policy = policy.replace("connect-src 'self'", f"connect-src 'self' {api} {js}".rstrip())
+    return policy + f"; frame-src {frames}"
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -53,5 +75,5 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             inline = request.path.startswith(("/api/v1/docs", "/backoffice/"))
-            response["Content-Security-Policy"] = CSP_INLINE_STYLES if inline else CSP
+            response["Content-Security-Policy"] = _with_stripe(CSP_INLINE_STYLES if inline else CSP)
         return response
