@@ -54,6 +54,9 @@ def test_an_admin_adds_a_card_through_stripe_elements_and_buys_licenses_with_it(
     pg.goto(f"/billing/products/{sub.pk}/")
     pg.get_by_label("Buy licenses").fill("2")
     pg.get_by_role("button", name="Buy licenses").click()
+    # The review step: the amount, the date and the card, then the confirm.
+    expect(pg.get_by_test_id("review-amount")).to_be_visible()
+    pg.locator("input[name=confirm]").locator("xpath=ancestor::form").locator("button[type=submit]").click()
     expect(pg.get_by_role("status")).to_contain_text("The subscription now has 7 licenses.")
     sub.refresh_from_db()
     assert sub.quantity == 7

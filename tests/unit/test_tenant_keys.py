@@ -18,6 +18,8 @@ PRODUCT_APPS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "s
 _ID = "single-column primary key `id` (a globally unique prefixed id); Citus wants (tenant_id, id)"
 KNOWN_GAPS: dict[str, str] = {
     "audit_auditevent": _ID,
+    "subscriptions_cancelattempt": _ID,
+    "subscriptions_retentionoffer": _ID,
     "billing_creditapplication": _ID,
     "billing_creditnote": _ID + "; `number` unique install-wide",
     "billing_gatewaycall": "primary key `key` alone (also unique with tenant)",
