@@ -9,6 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from prorata.billing.domain.checkouts import (
+    plan_purchase,
+    plan_reactivation,
+    plan_seat_increase,
+    seat_decrease_credit,
+)
 from prorata.billing.domain.renewal import (
     BALANCE,
     FAILED,
@@ -26,11 +32,7 @@ from prorata.billing.domain.renewal import (
     due_work,
     next_charge,
     plan_due,
-    plan_purchase,
-    plan_reactivation,
-    plan_seat_increase,
     remaining_credits,
-    seat_decrease_credit,
     settle,
 )
 from prorata.billing.domain.schedule import COLLECT, GRACE_END, PERIOD_END, RENEW, TRIAL_END, Work
@@ -272,7 +274,8 @@ ANNUAL = Price(plan_id="plan_year", currency="USD", unit_amount=20000, interval=
 
 
 def test_a_plan_change_now_credits_the_unused_old_plan_and_charges_the_new_on_one_invoice():
-    from prorata.billing.domain.renewal import PLAN_CHANGE, plan_change_now
+    from prorata.billing.domain.checkouts import plan_change_now
+    from prorata.billing.domain.renewal import PLAN_CHANGE
 
     # Feb 2026 has 28 days; on the 10th, 10 of 28 days are used (Jan 31 → Feb 10), 18 left.
     p = plan_change_now(inp(), new_price=E3, quantity=4, at=utc(2026, 2, 10, 9), paid_unit_amount=2000)
@@ -291,7 +294,7 @@ def test_a_plan_change_now_credits_the_unused_old_plan_and_charges_the_new_on_on
 
 
 def test_a_plan_change_now_is_never_a_downgrade_nor_a_new_interval():
-    from prorata.billing.domain.renewal import plan_change_now
+    from prorata.billing.domain.checkouts import plan_change_now
 
     with pytest.raises(ValueError):
         plan_change_now(inp(), new_price=replace(E3, unit_amount=1000), quantity=3, at=utc(2026, 2, 10, 9),

@@ -4,6 +4,9 @@ Pure: frozen facts in, frozen plans out, time as an argument. Every amount Prora
 computed here — trial conversion, renewal, retry, reactivation, purchase, seat changes, and the
 "next charge" the admin center shows — and nowhere else.
 
+Purchases, reactivations, seat changes and plan changes made now are planned in
+`billing.domain.checkouts`, with the same types and helpers.
+
 Two steps, because money moves in between:
 
 1. `plan_*` → a `Plan`: the invoice to issue (lines, credit applied, totals), the charge to
@@ -27,8 +30,7 @@ from typing import Any
 
 from prorata.core.clock import ensure_utc
 from prorata.core.money import round_half_up
-from prorata.core.periods import boundary, period, period_index_at
-from prorata.core.proration import remaining_charge, unused_credit
+from prorata.core.periods import boundary, period_index_at
 from prorata.core.transitions import ACTIVE, PAST_DUE, TRIALING, Event, next_status
 
 from .schedule import (
@@ -277,7 +279,7 @@ def plan_charge_key(subscription_id: str, at: datetime, old_plan: str, new_plan:
     return f"{subscription_id}/{_iso(at)}/plan/{old_plan}-{new_plan}/{quantity}"
 
 
-def _apply_credits(lines: list[Line], credits: Sequence[Credit]) -> None:
+def apply_credits(lines: list[Line], credits: Sequence[Credit]) -> None:
     """Append `credit_applied` lines taking what each credit has, up to what is still owed."""
     owed = sum(x.amount for x in lines)
     for credit in credits:
@@ -298,7 +300,7 @@ def remaining_credits(credits: Sequence[Credit], invoice: InvoicePlan | None) ->
     return tuple(replace(c, available=c.available - taken.get(c.source, 0)) for c in credits)
 
 
-def _period_invoice(price: Price, quantity: int, start: datetime, end: datetime, credits: Sequence[Credit],
+def period_invoice(price: Price, quantity: int, start: datetime, end: datetime, credits: Sequence[Credit],
                     discount_percent: int = 0) -> InvoicePlan:
     """A whole period in advance: quantity × unit amount, less a retention discount
     (round_half_up(charge × percent / 100), its own line), then the tenant's credit."""
@@ -308,7 +310,7 @@ def _period_invoice(price: Price, quantity: int, start: datetime, end: datetime,
         off = round_half_up(amount * min(discount_percent, 100), 100)
         if off > 0:
             lines.append(Line("discount", 1, -off, -off, start, end))
-    _apply_credits(lines, credits)
+    apply_credits(lines, credits)
     return InvoicePlan("period", price.currency, start, end, tuple(lines))
 
 
@@ -357,7 +359,7 @@ def plan_due(inp: BillingInput, work: Work) -> Plan:
         n = period_index_at(anchor, price.interval, start, tz)  # type: ignore[arg-type]
         start, end = boundary(anchor, price.interval, n, tz), boundary(anchor, price.interval, n + 1, tz)  # type: ignore[arg-type]
         discount = s.discount_percent if s.discount_periods > 0 and work.kind == RENEW else 0
-        invoice = _period_invoice(price, quantity, start, end, inp.credits, discount)
+        invoice = period_invoice(price, quantity, start, end, inp.credits, discount)
         purpose = CONVERSION if work.kind == TRIAL_END else RENEWAL
         charge = _charge(purpose, charge_key(s.id, start, 1), invoice.total, price, 1, inp)
         if change is not None:
@@ -374,100 +376,6 @@ def plan_due(inp: BillingInput, work: Work) -> Plan:
     if work.kind in (PERIOD_END, GRACE_END, DISABLED_END):
         return Plan(work, at)
     raise ValueError(f"unknown work {work.kind!r}")
-
-
-def plan_purchase(*, subscription_id: str, quantity: int, price: Price, timezone: str, at: datetime,
-                  payment_method_id: str | None, credits: Sequence[Credit] = ()) -> Plan:
-    """Buying a paid subscription now: the first period [at, at + interval) invoiced and charged."""
-    start, end = period(at, price.interval, 0, timezone)  # type: ignore[arg-type]
-    invoice = _period_invoice(price, quantity, start, end, credits)
-    charge = None
-    if invoice.total > 0:
-        charge = Charge(charge_key(subscription_id, start, 1), PURCHASE, invoice.total, price.currency, 1, payment_method_id)
-    return Plan(Work(PURCHASE, at), at, invoice=invoice, charge=charge, period=(start, end), anchor=at, quantity=quantity)
-
-
-def plan_reactivation(inp: BillingInput, at: datetime) -> Plan:
-    """An expired or disabled subscription back: a new period from `at`, which is the new anchor."""
-    s, price = inp.subscription, inp.price
-    start, end = period(at, price.interval, 0, inp.timezone)  # type: ignore[arg-type]
-    invoice = _period_invoice(price, s.quantity, start, end, inp.credits)
-    charge = None
-    if invoice.total > 0:
-        charge = Charge(charge_key(s.id, start, 1), REACTIVATION, invoice.total, price.currency, 1, inp.payment_method_id)
-    return Plan(Work(REACTIVATION, at), at, invoice=invoice, charge=charge, period=(start, end), anchor=at)
-
-
-def plan_seat_increase(inp: BillingInput, *, quantity: int, at: datetime, unit_amount: int) -> Plan:
-    """More seats mid-period: round_half_up(added × unit amount × remaining / total), charged now.
-
-    `unit_amount` is what the period's invoice charged per seat (never today's price).
-    """
-    s, price = inp.subscription, inp.price
-    added = quantity - s.quantity
-    if added <= 0:
-        raise ValueError("a seat increase adds seats")
-    end = s.current_period_end
-    amount = remaining_charge(added * unit_amount, s.current_period_start, end, at, price.proration_unit, inp.timezone)  # type: ignore[arg-type]
-    lines = [Line("proration", added, unit_amount, amount, at, end)]
-    _apply_credits(lines, inp.credits)
-    invoice = InvoicePlan("proration", price.currency, at, end, tuple(lines))
-    charge = None
-    if invoice.total > 0:
-        charge = Charge(seat_charge_key(s.id, at, s.quantity, quantity), SEATS, invoice.total, price.currency, 1,
-                        inp.payment_method_id)
-    return Plan(Work(SEATS, at), at, invoice=invoice, charge=charge, quantity=quantity)
-
-
-def plan_change_now(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime, paid_unit_amount: int) -> Plan:
-    """A plan change now, inside the paid period [start, end), on one invoice of kind `change`:
-
-    - `unused_time`: minus the unused part of what the period charged for the current seats on
-      the current plan, round_half_up(seats × `paid_unit_amount` × remaining / total) — the
-      same credit a cancellation at `at` would give;
-    - `proration`: the rest of the period on the new plan, round_half_up(quantity × new unit
-      amount × remaining / total) — the same charge a seat increase makes;
-    - then the tenant's credit. Charged now when the total is positive. The period (and its
-      anchor) stays; only an upgrade (total ≥ 0) is made now.
-    """
-    s, price, tz = inp.subscription, inp.price, inp.timezone
-    if new_price.currency != price.currency or new_price.interval != price.interval:
-        raise ValueError("a plan change now keeps the currency and the interval")
-    start, end = s.current_period_start, s.current_period_end
-    credit = unused_credit(paid_unit_amount * s.quantity, start, end, at, price.proration_unit, tz)  # type: ignore[arg-type]
-    amount = remaining_charge(quantity * new_price.unit_amount, start, end, at, new_price.proration_unit, tz)  # type: ignore[arg-type]
-    if amount < credit:
-        raise ValueError("a plan change now is an upgrade")
-    lines = [Line("unused_time", s.quantity, paid_unit_amount, -credit, at, end),
-             Line("proration", quantity, new_price.unit_amount, amount, at, end)]
-    _apply_credits(lines, inp.credits)
-    invoice = InvoicePlan("change", price.currency, at, end, tuple(lines))
-    charge = None
-    if invoice.total > 0:
-        charge = Charge(plan_charge_key(s.id, at, price.plan_id, new_price.plan_id, quantity), PLAN_CHANGE,
-                        invoice.total, price.currency, 1, inp.payment_method_id)
-    return Plan(Work(PLAN_CHANGE, at), at, invoice=invoice, charge=charge, quantity=quantity, plan_id=new_price.plan_id)
-
-
-def plan_change_amounts(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime,
-                        paid_unit_amount: int) -> tuple[int, int]:
-    """(credit for the current plan's unused part, charge for the rest on the new plan) at `at`:
-    what tells an upgrade (charge ≥ credit) from a downgrade."""
-    s, price, tz = inp.subscription, inp.price, inp.timezone
-    start, end = s.current_period_start, s.current_period_end
-    credit = unused_credit(paid_unit_amount * s.quantity, start, end, at, price.proration_unit, tz)  # type: ignore[arg-type]
-    amount = remaining_charge(quantity * new_price.unit_amount, start, end, at, new_price.proration_unit, tz)  # type: ignore[arg-type]
-    return credit, amount
-
-
-def seat_decrease_credit(facts: SubscriptionFacts, price: Price, timezone: str, *, quantity: int, at: datetime,
-                         unit_amount: int) -> int:
-    """The credit for removed seats: the unused part of what the period charged for them."""
-    removed = facts.quantity - quantity
-    if removed <= 0:
-        raise ValueError("a seat decrease removes seats")
-    return unused_credit(unit_amount * removed, facts.current_period_start, facts.current_period_end, at,
-                         price.proration_unit, timezone)  # type: ignore[arg-type]
 
 
 def next_charge(inp: BillingInput) -> tuple[datetime, int, str] | None:
@@ -688,7 +596,7 @@ def _plan_from_json(d: dict[str, Any]) -> Plan:
 __all__ = [
     "BALANCE", "CHECKOUTS", "CONVERSION", "FAILED", "PLAN_CHANGE", "PURCHASE", "REACTIVATION", "RENEWAL", "REQUIRES_ACTION",
     "RETRY", "SEATS", "SUCCEEDED", "BillingInput", "Change", "Charge", "ChargeResult", "Credit", "InvoicePlan", "Line",
-    "OpenInvoice", "Outcome", "Plan", "Price", "SubscriptionFacts", "charge_key", "due_work", "next_charge",
-    "plan_change_amounts", "plan_change_now", "plan_charge_key", "plan_due", "plan_purchase", "plan_reactivation", "plan_seat_increase", "remaining_credits",
-    "seat_decrease_credit", "settle",
+    "OpenInvoice", "Outcome", "Plan", "Price", "SubscriptionFacts", "apply_credits", "charge_key", "due_work", "next_charge",
+    "plan_charge_key", "period_invoice", "plan_due", "remaining_credits",
+    "settle",
 ]

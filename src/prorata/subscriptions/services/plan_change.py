@@ -3,7 +3,7 @@
 The subscription stays the same row, so its license assignments stay as they are. Two ways:
 
 - `now` (an upgrade on the same interval): one invoice of kind `change`, planned by
-  `billing.domain.renewal.plan_change_now` — the unused part of the current plan credited, the
+  `billing.domain.checkouts.plan_change_now` — the unused part of the current plan credited, the
   rest of the period on the new plan charged — recorded, charged and written like a seat
   increase (checkout_run). A refused card changes nothing.
 - `period_end` (a downgrade, a new interval): the change is stored on the subscription and
@@ -22,13 +22,12 @@ from typing import Any
 
 from django.db import transaction
 
+from prorata.billing.domain.checkouts import plan_change_amounts, plan_change_now
 from prorata.billing.domain.renewal import (
     BillingInput,
     Change,
     InvoicePlan,
     next_charge,
-    plan_change_amounts,
-    plan_change_now,
 )
 from prorata.billing.selectors import paid_for_period
 from prorata.billing.services import tenant_credits

@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from prorata.audit.services import audit_record
-from prorata.billing.domain.renewal import BillingInput, plan_purchase
+from prorata.billing.domain.checkouts import plan_purchase
+from prorata.billing.domain.renewal import BillingInput
 from prorata.billing.services import tenant_credits
 from prorata.catalog.models import Plan
 from prorata.core.actor import Actor

@@ -7,11 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
+from prorata.billing.domain.checkouts import plan_seat_increase, seat_decrease_credit
 from prorata.billing.domain.renewal import (
     BillingInput,
     Plan,
-    plan_seat_increase,
-    seat_decrease_credit,
 )
 from prorata.billing.selectors import paid_for_period
 from prorata.billing.services import credit_note_add, credit_notes_settle_now, tenant_credits

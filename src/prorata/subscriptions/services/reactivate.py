@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prorata.billing.domain.renewal import BillingInput, Plan, plan_reactivation
+from prorata.billing.domain.checkouts import plan_reactivation
+from prorata.billing.domain.renewal import BillingInput, Plan
 from prorata.billing.models import Invoice
 from prorata.billing.services import tenant_credits
 from prorata.core.actor import Actor
