@@ -35,6 +35,10 @@ SPEC_ROWS = [
     ("disabled", "disabled_ended", "deleted"),
     ("expired", "reactivated", "active"),
     ("disabled", "reactivated", "active"),
+    # Pay by invoice (issue 11): a sent invoice past its due date, and that invoice paid by
+    # transfer, voided or written off.
+    ("active", "invoice_overdue", "past_due"),
+    ("past_due", "overdue_cleared", "active"),
 ]
 
 
@@ -46,7 +50,7 @@ def test_every_row_of_the_table(current: str, event: str, expected: str) -> None
 
 def test_the_table_has_exactly_the_spec_rows() -> None:
     assert {(c, e): t for c, e, t in SPEC_ROWS} == TRANSITIONS
-    assert len(TRANSITIONS) == 13
+    assert len(TRANSITIONS) == 15
 
 
 NOT_IN_TABLE = [
@@ -68,7 +72,7 @@ def test_refusals_are_conflicts_with_params_for_the_message() -> None:
     with pytest.raises(Conflict) as info:
         next_status("deleted", Event.REACTIVATED)
     assert info.value.params == {"status": "deleted", "event": "reactivated"}
-    assert len(NOT_IN_TABLE) == len(STATUSES) * len(EVENTS) - 13
+    assert len(NOT_IN_TABLE) == len(STATUSES) * len(EVENTS) - 15
 
 
 def test_unknown_status_or_event_is_refused() -> None:

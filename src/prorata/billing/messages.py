@@ -28,4 +28,15 @@ MESSAGES = {
     ),
     "invalid_credit_amount": _("A credit must be a whole, non-negative number of minor units."),
     "invalid_as_of": _("“%(value)s” is not a valid time. Use RFC 3339, for example 2026-01-31T00:00:00Z."),
+    # Pay by invoice: an operator's actions on an invoice.
+    "invalid_payment_amount": _("The amount must be a whole number of minor units greater than zero."),
+    "invalid_payment_reference": _("Give the bank's reference of the transfer: 1 to %(max)s printable characters."),
+    "invoice_not_open": _("This invoice is %(status)s: only an open invoice can take a payment, be voided or be written off."),
+    "overpayment": _(
+        "%(amount)s is more than is still owed on this invoice (%(amount_due)s). Record at most what is owed."
+    ),
+    "payment_already_recorded": _("A transfer with the reference “%(reference)s” is already recorded for this invoice."),
+    "invoice_partially_paid": _(
+        "Money was already received on this invoice, so it cannot be voided. Mark it uncollectible instead."
+    ),
 }

@@ -25,6 +25,8 @@ class InvoiceStatus(models.TextChoices):
     OPEN = "open", _("Open")
     PAID = "paid", _("Paid")
     VOID = "void", _("Void")
+    # An operator wrote the rest off: nothing more is collected on it.
+    UNCOLLECTIBLE = "uncollectible", _("Uncollectible")
 
 
 class LineKind(models.TextChoices):
@@ -56,12 +58,16 @@ class Invoice(models.Model):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     issued_at = models.DateTimeField()
-    status = models.CharField(max_length=5, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    status = models.CharField(max_length=13, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
     subtotal = models.BigIntegerField()
     credit_applied = models.BigIntegerField(default=0)
     total = models.BigIntegerField()
     amount_paid = models.BigIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # A sent invoice (pay by invoice): when it must be paid; past it, unpaid, dunning begins.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # When an operator voided it or marked it uncollectible.
+    closed_at = models.DateTimeField(null=True, blank=True)
     # When the cardholder disputed the payment at their bank (the processor told us); the
     # operator decides what follows, nothing changes by itself.
     disputed_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +121,12 @@ class PaymentStatus(models.TextChoices):
     REQUIRES_ACTION = "requires_action", _("Needs confirmation")
 
 
+class PaymentKind(models.TextChoices):
+    CARD = "card", _("Card")
+    # Money received by bank transfer for a sent invoice, recorded by an operator.
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
 class Payment(models.Model):
     """The answer to one charge attempt, unique by its business key (also the processor's
     idempotency key): subscription, period start and attempt number (billing.domain.renewal).
@@ -130,6 +142,8 @@ class Payment(models.Model):
                                db_constraint=False)
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="payments")
     payment_method = models.ForeignKey("tenants.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=13, choices=PaymentKind.choices, default=PaymentKind.CARD,
+                            db_default=PaymentKind.CARD)
     key = models.CharField(max_length=200)
     attempt = models.PositiveSmallIntegerField()
     amount = models.BigIntegerField()
@@ -201,9 +215,18 @@ class CreditNote(models.Model):
         return str(self.number)
 
 
-class CreditApplication(models.Model):
-    """Where a credit went: onto an invoice, or into the tenant's credit balance."""
+class CreditApplicationKind(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    # An invoice voided or marked uncollectible gave the credit it had taken back to the balance.
+    RETURNED = "returned", _("Returned to the balance")
 
+
+class CreditApplication(models.Model):
+    """Where a credit went: onto an invoice, or into the tenant's credit balance; or (`returned`)
+    back from an invoice that will not be paid into the tenant's credit balance."""
+
+    kind = models.CharField(max_length=8, choices=CreditApplicationKind.choices, default=CreditApplicationKind.APPLIED,
+                            db_default=CreditApplicationKind.APPLIED)
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     credit_note = models.ForeignKey(CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_applications")
@@ -217,6 +240,13 @@ class CreditApplication(models.Model):
             models.CheckConstraint(
                 condition=Q(credit_note__isnull=False) | Q(invoice__isnull=False), name="credit_application_has_a_side"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="applied") | (Q(invoice__isnull=False) & Q(credit_note__isnull=True)),
+                name="credit_returned_from_an_invoice",
+            ),
+            # An invoice gives its credit back once.
+            models.UniqueConstraint(fields=["tenant", "invoice"], condition=Q(kind="returned"),
+                                    name="one_credit_return_per_invoice"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 from .models import CreditNote, Invoice, Refund
 
@@ -37,6 +38,10 @@ class InvoiceOut(Schema):
     total: int
     amount_paid: int
     paid_at: datetime | None
+    due_at: datetime | None = Field(description="Pay by invoice: when the sent invoice is due; past it, unpaid, "
+                                                "the subscription is past due.")
+    disputed_at: datetime | None = Field(description="When the payment was disputed at the cardholder's bank.")
+    closed_at: datetime | None = Field(description="When an operator voided it or marked it uncollectible.")
     lines: list[InvoiceLineOut]
 
 
@@ -84,7 +89,8 @@ class RefundPage(Schema):
 
 
 INVOICE_FIELDS = ("id", "number", "tenant_id", "subscription_id", "kind", "status", "currency", "period_start",
-                  "period_end", "issued_at", "subtotal", "credit_applied", "total", "amount_paid", "paid_at")
+                  "period_end", "issued_at", "subtotal", "credit_applied", "total", "amount_paid", "paid_at", "due_at",
+                  "disputed_at", "closed_at")
 LINE_FIELDS = ("kind", "description", "quantity", "unit_amount", "amount", "period_start", "period_end")
 
 
@@ -100,6 +106,7 @@ def invoice_values_out(invoice: Mapping[str, Any], lines: Sequence[Mapping[str, 
         "currency": invoice["currency"], "period_start": invoice["period_start"], "period_end": invoice["period_end"],
         "issued_at": invoice["issued_at"], "subtotal": invoice["subtotal"], "credit_applied": invoice["credit_applied"],
         "total": invoice["total"], "amount_paid": invoice["amount_paid"], "paid_at": invoice["paid_at"],
+        "due_at": invoice.get("due_at"), "disputed_at": invoice.get("disputed_at"), "closed_at": invoice.get("closed_at"),
         "lines": [{k: line[k] for k in LINE_FIELDS} for line in lines],
     }
 

@@ -34,6 +34,10 @@ class Event:
     # trial ends in any other way (no payment method, recurring billing off, cancelled)
     TRIAL_EXPIRED = "trial_expired"
     RENEWAL_FAILED = "renewal_failed"
+    # pay by invoice: the period's invoice is past its due date, unpaid
+    INVOICE_OVERDUE = "invoice_overdue"
+    # pay by invoice: the overdue invoice was paid by transfer, voided or written off by an operator
+    OVERDUE_CLEARED = "overdue_cleared"
     RETRY_SUCCEEDED = "retry_succeeded"
     RETRIES_EXHAUSTED = "retries_exhausted"
     # the period ends while recurring billing is off
@@ -53,6 +57,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (TRIALING, Event.TRIAL_EXPIRED): EXPIRED,
     (ACTIVE, Event.RENEWAL_FAILED): PAST_DUE,
     (PAST_DUE, Event.RETRY_SUCCEEDED): ACTIVE,
+    (ACTIVE, Event.INVOICE_OVERDUE): PAST_DUE,
+    (PAST_DUE, Event.OVERDUE_CLEARED): ACTIVE,
     (PAST_DUE, Event.RETRIES_EXHAUSTED): EXPIRED,
     (ACTIVE, Event.PERIOD_ENDED): EXPIRED,
     (ACTIVE, Event.CANCELLED): DISABLED,

@@ -9,6 +9,8 @@ from ninja import Router
 from ninja.responses import Status
 
 from prorata.api import actor_of
+from prorata.billing.schemas import InvoiceOut, invoice_out
+from prorata.billing.selectors import invoice_get
 from prorata.pagination import page
 from prorata.schemas import errors
 from prorata.tenants.selectors import tenant_get
@@ -22,6 +24,8 @@ from .schemas import (
     CancelReasonOut,
     ChangePlanIn,
     DecisionOut,
+    InvoiceActionPreviewOut,
+    InvoicePaymentIn,
     MoneyPreviewOut,
     PlanChangePreviewOut,
     QuantityIn,
@@ -249,3 +253,71 @@ def cancellations_report(request: HttpRequest, currency: str = "USD", first_mont
         response["Content-Disposition"] = 'attachment; filename="cancellations.csv"'
         return response
     return report.as_dict()
+
+
+# Operators' actions on invoices (pay by invoice): they end a subscription's dunning, so they
+# live with the subscriptions that drive billing.
+
+
+def _invoice(request: HttpRequest, invoice_id: str) -> dict[str, Any]:
+    return invoice_out(invoice_get(actor=actor_of(request), invoice_id=invoice_id))
+
+
+@router.post(
+    "/invoices/{invoice_id}/payments/preview", response={200: InvoiceActionPreviewOut, **errors(400, 403, 404, 409)},
+    tags=["billing"], operation_id="invoice_payment_preview",
+    summary="Preview recording a bank transfer for an invoice: the amount and what stays owed (operator)",
+)
+def invoice_payment_preview(request: HttpRequest, invoice_id: str, body: InvoicePaymentIn) -> dict[str, Any]:
+    return services.invoice_payment_preview(actor=actor_of(request), invoice_id=invoice_id, amount=body.amount,
+                                            reference=body.reference).to_api()
+
+
+@router.post(
+    "/invoices/{invoice_id}/payments", response={201: InvoiceOut, **errors(400, 403, 404, 409)},
+    tags=["billing"], operation_id="invoice_payment_record",
+    summary="Record a bank transfer received for an invoice; partial payments add up (operator)",
+)
+def invoice_payment_record(request: HttpRequest, invoice_id: str, body: InvoicePaymentIn) -> tuple[int, dict[str, Any]]:
+    services.invoice_payment_record(actor=actor_of(request), invoice_id=invoice_id, amount=body.amount,
+                                    reference=body.reference)
+    return Status(201, _invoice(request, invoice_id))
+
+
+@router.post(
+    "/invoices/{invoice_id}/void/preview", response={200: InvoiceActionPreviewOut, **errors(403, 404, 409)},
+    tags=["billing"], operation_id="invoice_void_preview",
+    summary="Preview voiding an invoice: what is closed and the credit returned to the balance (operator)",
+)
+def invoice_void_preview(request: HttpRequest, invoice_id: str) -> dict[str, Any]:
+    return services.invoice_close_preview(actor=actor_of(request), invoice_id=invoice_id, action="void").to_api()
+
+
+@router.post(
+    "/invoices/{invoice_id}/void", response={200: InvoiceOut, **errors(403, 404, 409)},
+    tags=["billing"], operation_id="invoice_void",
+    summary="Void an open invoice with nothing paid on it; its credit returns to the balance (operator)",
+)
+def invoice_void(request: HttpRequest, invoice_id: str) -> dict[str, Any]:
+    services.invoice_void(actor=actor_of(request), invoice_id=invoice_id)
+    return _invoice(request, invoice_id)
+
+
+@router.post(
+    "/invoices/{invoice_id}/mark_uncollectible/preview", response={200: InvoiceActionPreviewOut, **errors(403, 404, 409)},
+    tags=["billing"], operation_id="invoice_mark_uncollectible_preview",
+    summary="Preview writing off an invoice: what is closed and the credit returned to the balance (operator)",
+)
+def invoice_mark_uncollectible_preview(request: HttpRequest, invoice_id: str) -> dict[str, Any]:
+    return services.invoice_close_preview(actor=actor_of(request), invoice_id=invoice_id,
+                                          action="mark_uncollectible").to_api()
+
+
+@router.post(
+    "/invoices/{invoice_id}/mark_uncollectible", response={200: InvoiceOut, **errors(403, 404, 409)},
+    tags=["billing"], operation_id="invoice_mark_uncollectible",
+    summary="Write off what is left of an open invoice; its credit returns to the balance (operator)",
+)
+def invoice_mark_uncollectible(request: HttpRequest, invoice_id: str) -> dict[str, Any]:
+    services.invoice_mark_uncollectible(actor=actor_of(request), invoice_id=invoice_id)
+    return _invoice(request, invoice_id)

@@ -231,3 +231,23 @@ def credit_note_brief(note: Any) -> dict[str, Any] | None:
         "id": note.pk, "number": note.number, "amount": note.amount, "currency": note.currency,
         "reason": note.reason, "status": note.status, "settles_on": note.settles_on,
     }
+
+
+class InvoicePaymentIn(StrictIn):
+    amount: StrictInt = Field(description="Minor units of the invoice's currency received by bank transfer; "
+                                    "at most what is still owed.")
+    reference: str = Field(description="The bank's reference of the transfer (one payment per reference).")
+
+
+class InvoiceActionPreviewOut(Schema):
+    """What an operator's action on an invoice would do; nothing is changed by asking."""
+
+    action: str = Field(description="`payment`, `void` or `mark_uncollectible`.")
+    invoice: str
+    number: str
+    currency: str
+    amount: int = Field(description="Minor units: the transfer recorded, or what is left unpaid and closed.")
+    amount_due_before: int
+    amount_due_after: int
+    credit_returned: int = Field(description="Credit the invoice had taken, returned to the tenant's credit balance.")
+    status_after: str

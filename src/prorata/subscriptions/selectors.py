@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
@@ -27,14 +28,17 @@ def price_of(plan: CatalogPlan) -> Price:
                  proration_unit=plan.proration_unit, grace_days=plan.grace_days, disabled_days=plan.disabled_days)
 
 
-def facts_of(sub: Subscription) -> BillingFacts:
-    """The subscription as the billing planner sees it."""
+def facts_of(sub: Subscription, due_at: datetime | None = None) -> BillingFacts:
+    """The subscription as the billing planner sees it; `due_at`: its open period invoice's due
+    date (pay by invoice), where the caller read that invoice."""
+    tenant = sub.tenant
     return BillingFacts(
         id=sub.pk, status=sub.status, quantity=sub.quantity, recurring_billing=sub.recurring_billing,
         billing_anchor=sub.billing_anchor, current_period_start=sub.current_period_start,
         current_period_end=sub.current_period_end, trial_end=sub.trial_end, status_changed_at=sub.status_changed_at,
         canceled_at=sub.canceled_at, payment_attempts=sub.payment_attempts,
         discount_percent=sub.discount_percent, discount_periods=sub.discount_periods_left,
+        send_invoice=tenant.collection == "send_invoice", days_until_due=tenant.days_until_due, due_at=due_at,
     )
 
 

@@ -16,6 +16,7 @@ from prorata.schemas import errors
 from . import selectors, services
 from .models import PaymentMethod, Tenant, TestClock, User
 from .schemas import (
+    CollectionIn,
     PaymentMethodIn,
     PaymentMethodOut,
     PaymentMethodPage,
@@ -50,7 +51,8 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
     return {
         "id": tenant.pk, "name": tenant.name, "country": tenant.country, "language": tenant.language,
         "currency": tenant.currency, "timezone": tenant.timezone, "test_clock": tenant.test_clock_id,
-        "credit_balance": tenant.credit_balance, "created_at": tenant.created_at,
+        "credit_balance": tenant.credit_balance, "collection": tenant.collection,
+        "days_until_due": tenant.days_until_due, "created_at": tenant.created_at,
     }
 
 
@@ -127,6 +129,17 @@ def list_tenants(request: HttpRequest, limit: int | None = None, starting_after:
 )
 def get_tenant(request: HttpRequest, tenant_id: str) -> dict[str, Any]:
     return tenant_out(selectors.tenant_get(actor=actor_of(request), tenant_id=tenant_id))
+
+
+@router.post(
+    "/tenants/{tenant_id}/collection", response={200: TenantOut, **errors(400, 403, 404)},
+    operation_id="tenant_set_collection",
+    summary="How the tenant pays: its card charged automatically, or invoices sent and paid by transfer (operator)",
+)
+def set_tenant_collection(request: HttpRequest, tenant_id: str, body: CollectionIn) -> dict[str, Any]:
+    tenant = services.tenant_set_collection(actor=actor_of(request), tenant_id=tenant_id, collection=body.collection,
+                                            days_until_due=body.days_until_due)
+    return tenant_out(tenant)
 
 
 # Users

@@ -41,4 +41,7 @@ MESSAGES = {
     "stripe_not_configured": _("This installation does not use Stripe: add a card with its number instead."),
     # Lists
     "invalid_limit": _("The limit must be a whole number from 1 to %(max)s."),
+    # How a tenant pays
+    "invalid_collection": _("Collection must be “charge_automatically” or “send_invoice”."),
+    "invalid_days_until_due": _("Days until due must be a whole number from 0 to %(max)s."),
 }

@@ -28,6 +28,17 @@ class Language(models.TextChoices):
     ZH_HANS = "zh-Hans", "简体中文"
 
 
+class Collection(models.TextChoices):
+    # Each invoice is charged to the tenant's default card when issued (the default).
+    CHARGE_AUTOMATICALLY = "charge_automatically", _("Charge the card automatically")
+    # Pay by invoice: no card; each invoice is sent, stays open until paid by bank transfer
+    # (recorded by an operator) and is due `days_until_due` days after it was issued.
+    SEND_INVOICE = "send_invoice", _("Send an invoice (bank transfer)")
+
+
+DEFAULT_DAYS_UNTIL_DUE = 30
+
+
 class Tenant(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=IdFactory("ten"), editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -38,6 +49,9 @@ class Tenant(models.Model):
     test_clock = models.ForeignKey(TestClock, null=True, blank=True, on_delete=models.PROTECT, related_name="tenants")
     # Account credit (keep_as_balance and leftovers), minor units of `currency`; applied to invoices.
     credit_balance = models.BigIntegerField(default=0)
+    # How the tenant pays its invoices (set by an operator), and the net term of a sent invoice.
+    collection = models.CharField(max_length=20, choices=Collection.choices, default=Collection.CHARGE_AUTOMATICALLY)
+    days_until_due = models.PositiveSmallIntegerField(default=DEFAULT_DAYS_UNTIL_DUE)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -50,7 +50,16 @@ class TenantOut(Schema):
     timezone: str
     test_clock: str | None
     credit_balance: int = Field(description="Account credit in minor units of `currency`.")
+    collection: str = Field(description="`charge_automatically` (the default card is charged) or `send_invoice` "
+                                        "(pay by invoice: no card, invoices open until paid by bank transfer).")
+    days_until_due: int = Field(description="Pay by invoice: days from an invoice's issue to its due date.")
     created_at: datetime
+
+
+class CollectionIn(StrictIn):
+    collection: str = Field(description="`charge_automatically` or `send_invoice`.")
+    days_until_due: int | None = Field(default=None, description="Net term of sent invoices, 0–365 days; "
+                                                                 "unchanged when absent (default 30).")
 
 
 class TenantPage(Schema):

@@ -25,6 +25,7 @@ from .renewal import (
     SubscriptionFacts,
     apply_credits,
     charge_key,
+    due_date,
     period_invoice,
     plan_charge_key,
     seat_charge_key,
@@ -33,30 +34,36 @@ from .schedule import Work
 
 
 def _new_period(purpose: str, subscription_id: str, quantity: int, price: Price, timezone: str, at: datetime,
-                payment_method_id: str | None, credits: Sequence[Credit]) -> tuple[InvoicePlan, Charge | None,
-                                                                                 tuple[datetime, datetime]]:
-    """A first period [at, at + interval) invoiced, and charged when anything is owed."""
+                payment_method_id: str | None, credits: Sequence[Credit],
+                send_invoice: bool = False) -> tuple[InvoicePlan, Charge | None, tuple[datetime, datetime]]:
+    """A first period [at, at + interval) invoiced, and charged when anything is owed (unless
+    the invoice is sent: pay by invoice)."""
     start, end = period(at, price.interval, 0, timezone)  # type: ignore[arg-type]
     invoice = period_invoice(price, quantity, start, end, credits)
     charge = None
-    if invoice.total > 0:
+    if invoice.total > 0 and not send_invoice:
         charge = Charge(charge_key(subscription_id, start, 1), purpose, invoice.total, price.currency, 1, payment_method_id)
     return invoice, charge, (start, end)
 
 
 def plan_purchase(*, subscription_id: str, quantity: int, price: Price, timezone: str, at: datetime,
-                  payment_method_id: str | None, credits: Sequence[Credit] = ()) -> Plan:
-    """Buying a paid subscription now: the first period [at, at + interval) invoiced and charged."""
-    invoice, charge, span = _new_period(PURCHASE, subscription_id, quantity, price, timezone, at, payment_method_id, credits)
-    return Plan(Work(PURCHASE, at), at, invoice=invoice, charge=charge, period=span, anchor=at, quantity=quantity)
+                  payment_method_id: str | None, credits: Sequence[Credit] = (), send_invoice: bool = False,
+                  days_until_due: int = 30) -> Plan:
+    """Buying a paid subscription now: the first period [at, at + interval) invoiced and charged
+    (or, paying by invoice, sent: due `days_until_due` days from now)."""
+    invoice, charge, span = _new_period(PURCHASE, subscription_id, quantity, price, timezone, at, payment_method_id, credits,
+                                        send_invoice)
+    return Plan(Work(PURCHASE, at), at, invoice=invoice, charge=charge, period=span, anchor=at, quantity=quantity,
+                due_at=due_date(send_invoice, days_until_due, at, invoice.total))
 
 
 def plan_reactivation(inp: BillingInput, at: datetime) -> Plan:
     """An expired or disabled subscription back: a new period from `at`, which is the new anchor."""
     s = inp.subscription
     invoice, charge, span = _new_period(REACTIVATION, s.id, s.quantity, inp.price, inp.timezone, at,
-                                        inp.payment_method_id, inp.credits)
-    return Plan(Work(REACTIVATION, at), at, invoice=invoice, charge=charge, period=span, anchor=at)
+                                        inp.payment_method_id, inp.credits, s.send_invoice)
+    return Plan(Work(REACTIVATION, at), at, invoice=invoice, charge=charge, period=span, anchor=at,
+                due_at=due_date(s.send_invoice, s.days_until_due, at, invoice.total))
 
 
 def plan_seat_increase(inp: BillingInput, *, quantity: int, at: datetime, unit_amount: int) -> Plan:
@@ -74,10 +81,11 @@ def plan_seat_increase(inp: BillingInput, *, quantity: int, at: datetime, unit_a
     apply_credits(lines, inp.credits)
     invoice = InvoicePlan("proration", price.currency, at, end, tuple(lines))
     charge = None
-    if invoice.total > 0:
+    if invoice.total > 0 and not s.send_invoice:
         charge = Charge(seat_charge_key(s.id, at, s.quantity, quantity), SEATS, invoice.total, price.currency, 1,
                         inp.payment_method_id)
-    return Plan(Work(SEATS, at), at, invoice=invoice, charge=charge, quantity=quantity)
+    return Plan(Work(SEATS, at), at, invoice=invoice, charge=charge, quantity=quantity,
+                due_at=due_date(s.send_invoice, s.days_until_due, at, invoice.total))
 
 
 def plan_change_now(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime, paid_unit_amount: int) -> Plan:
@@ -103,10 +111,11 @@ def plan_change_now(inp: BillingInput, *, new_price: Price, quantity: int, at: d
     apply_credits(lines, inp.credits)
     invoice = InvoicePlan("change", price.currency, at, end, tuple(lines))
     charge = None
-    if invoice.total > 0:
+    if invoice.total > 0 and not s.send_invoice:
         charge = Charge(plan_charge_key(s.id, at, price.plan_id, new_price.plan_id, quantity), PLAN_CHANGE,
                         invoice.total, price.currency, 1, inp.payment_method_id)
-    return Plan(Work(PLAN_CHANGE, at), at, invoice=invoice, charge=charge, quantity=quantity, plan_id=new_price.plan_id)
+    return Plan(Work(PLAN_CHANGE, at), at, invoice=invoice, charge=charge, quantity=quantity, plan_id=new_price.plan_id,
+                due_at=due_date(s.send_invoice, s.days_until_due, at, invoice.total))
 
 
 def plan_change_amounts(inp: BillingInput, *, new_price: Price, quantity: int, at: datetime,

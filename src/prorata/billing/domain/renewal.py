@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from prorata.core.clock import ensure_utc
@@ -72,6 +72,8 @@ STATUS_EVENTS = {
     Event.TRIAL_CONVERSION_FAILED: "subscription.past_due",
     Event.TRIAL_EXPIRED: "subscription.trial_expired",
     Event.RENEWAL_FAILED: "subscription.past_due",
+    Event.INVOICE_OVERDUE: "subscription.past_due",
+    Event.OVERDUE_CLEARED: "subscription.renewed",
     Event.RETRY_SUCCEEDED: "subscription.renewed",
     Event.RETRIES_EXHAUSTED: "subscription.expired",
     Event.PERIOD_ENDED: "subscription.expired",
@@ -114,6 +116,12 @@ class SubscriptionFacts:
     # A retention discount accepted: this percent off the next `discount_periods` period invoices.
     discount_percent: int = 0
     discount_periods: int = 0
+    # Pay by invoice (the tenant's `collection` is `send_invoice`): invoices are sent, not
+    # charged, and due `days_until_due` days after they are issued; `due_at` is the current
+    # period's open invoice's due date.
+    send_invoice: bool = False
+    days_until_due: int = 30
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +231,8 @@ class Plan:
     quantity: int | None = None
     # The plan the subscription moves to with this work (a plan change, now or at the boundary).
     plan_id: str | None = None
+    # Pay by invoice: the issued invoice is sent, not charged, and due then.
+    due_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _plan_to_json(self)
@@ -319,7 +329,16 @@ def _facts(s: SubscriptionFacts, invoice_open: bool) -> Facts:
         status=s.status, recurring_billing=s.recurring_billing, current_period_start=s.current_period_start,
         current_period_end=s.current_period_end, trial_end=s.trial_end, status_changed_at=s.status_changed_at,
         canceled_at=s.canceled_at, payment_attempts=s.payment_attempts, invoice_open=invoice_open,
+        due_at=s.due_at if s.send_invoice else None,
     )
+
+
+def due_date(send_invoice: bool, days_until_due: int, at: datetime, total: int) -> datetime | None:
+    """When an invoice issued at `at` for `total` is due: `days_until_due` days later for a sent
+    invoice that asks for money; None for an invoice that is charged (or owes nothing)."""
+    if not send_invoice or total <= 0:
+        return None
+    return ensure_utc(at) + timedelta(days=days_until_due)
 
 
 def policy_of(price: Price) -> Policy:
@@ -345,7 +364,9 @@ def plan_due(inp: BillingInput, work: Work) -> Plan:
     s, price, tz = inp.subscription, inp.price, inp.timezone
     at = work.due
     if work.kind in (TRIAL_END, RENEW):
-        if work.kind == TRIAL_END and not (s.recurring_billing and s.canceled_at is None and inp.payment_method_id):
+        # A tenant paying by invoice needs no card for its trial to convert.
+        if work.kind == TRIAL_END and not (s.recurring_billing and s.canceled_at is None
+                                           and (inp.payment_method_id or s.send_invoice)):
             return Plan(work, at)  # the trial expires (R2)
         anchor, start = s.billing_anchor, (at if work.kind == TRIAL_END else s.current_period_end)
         quantity, change = s.quantity, inp.change if work.kind == RENEW else None
@@ -361,14 +382,16 @@ def plan_due(inp: BillingInput, work: Work) -> Plan:
         discount = s.discount_percent if s.discount_periods > 0 and work.kind == RENEW else 0
         invoice = period_invoice(price, quantity, start, end, inp.credits, discount)
         purpose = CONVERSION if work.kind == TRIAL_END else RENEWAL
-        charge = _charge(purpose, charge_key(s.id, start, 1), invoice.total, price, 1, inp)
+        due = due_date(s.send_invoice, s.days_until_due, at, invoice.total)
+        charge = None if s.send_invoice else _charge(purpose, charge_key(s.id, start, 1), invoice.total, price, 1, inp)
         if change is not None:
             return Plan(work, at, invoice=invoice, charge=charge, period=(start, end), anchor=anchor,
-                        quantity=quantity, plan_id=price.plan_id)
-        return Plan(work, at, invoice=invoice, charge=charge, period=(start, end))
+                        quantity=quantity, plan_id=price.plan_id, due_at=due)
+        return Plan(work, at, invoice=invoice, charge=charge, period=(start, end), due_at=due)
     if work.kind == COLLECT:
         open_invoice = inp.open_invoice
-        if open_invoice is None or (retries_exhausted(s.payment_attempts) and s.status == PAST_DUE):
+        if open_invoice is None or s.send_invoice or (retries_exhausted(s.payment_attempts) and s.status == PAST_DUE):
+            # A sent invoice is never charged: its dunning steps are reminders (`settle`).
             return Plan(work, at, collect=open_invoice)
         attempt = s.payment_attempts + 1
         charge = _charge(RETRY, charge_key(s.id, s.current_period_start, attempt), open_invoice.owed, price, attempt, inp)
@@ -415,13 +438,16 @@ def settle(plan: Plan, inp: BillingInput, result: ChargeResult | None) -> Outcom
         result = ChargeResult(FAILED, PAYMENT_METHOD_REQUIRED)
     if charge is not None and result is None:
         raise ValueError("a plan with a charge needs the gateway's answer")
-    paid = charge is None or (result is not None and result.status == SUCCEEDED)
+    # A sent invoice that asks for money stays open: it is paid by transfer, later.
+    paid = plan.due_at is None and (charge is None or (result is not None and result.status == SUCCEEDED))
     if plan.work.kind in CHECKOUTS:
         return _settle_checkout(plan, inp, result, paid)
     return _settle_due(plan, inp, result, paid)
 
 
 def _settle_checkout(plan: Plan, inp: BillingInput, result: ChargeResult | None, paid: bool) -> Outcome:
+    if plan.due_at is not None:
+        return _applied_checkout(plan, inp, None)
     if not paid:
         assert result is not None
         code = "authentication_required" if result.status == REQUIRES_ACTION else (result.failure_code or "card_declined")
@@ -434,31 +460,36 @@ def _applied_checkout(plan: Plan, inp: BillingInput, result: ChargeResult | None
     invoice = plan.invoice
     assert invoice is not None
     kind = plan.work.kind
+    # A sent invoice (pay by invoice) is issued open, due at `plan.due_at`; the work is done all
+    # the same. Only a period invoice's due date starts dunning.
+    sent = plan.due_at is not None
+    status, paid_now = ("open", 0) if sent else ("paid", invoice.total)
+    issued = ("invoice.issued",) if sent else ("invoice.issued", "invoice.paid")
     if kind == PURCHASE:
         start, end = plan.period  # type: ignore[misc]
-        after = SubscriptionFacts(s.id, ACTIVE, plan.quantity or s.quantity, True, at, start, end, None, at, None, 0)
-        fields = _fields(after, price, False)
-        return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields=fields,
-                       status_change=("", ACTIVE, "created"),
-                       events=("subscription.created", "invoice.issued", "invoice.paid"))
+        after = SubscriptionFacts(s.id, ACTIVE, plan.quantity or s.quantity, True, at, start, end, None, at, None, 0,
+                                  send_invoice=s.send_invoice, days_until_due=s.days_until_due, due_at=plan.due_at)
+        fields = _fields(after, price, sent)
+        return Outcome(payment=result, invoice_status=status, paid_now=paid_now, fields=fields,
+                       status_change=("", ACTIVE, "created"), events=("subscription.created", *issued))
     if kind == REACTIVATION:
         start, end = plan.period  # type: ignore[misc]
         moved, change = _moved(s, Event.REACTIVATED, at)
         after = replace(moved, billing_anchor=at, current_period_start=start, current_period_end=end,
-                        recurring_billing=True, canceled_at=None, payment_attempts=0)
-        fields = {**_fields(after, price, False), "canceled_at": None, "canceled_by": "", "cancel_reason": "",
+                        recurring_billing=True, canceled_at=None, payment_attempts=0, due_at=plan.due_at)
+        fields = {**_fields(after, price, sent), "canceled_at": None, "canceled_by": "", "cancel_reason": "",
                   "cancel_feedback": "", "cancel_assisted": False}
-        return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields=fields,
-                       status_change=change, events=("invoice.issued", "invoice.paid", "subscription.reactivated"))
+        return Outcome(payment=result, invoice_status=status, paid_now=paid_now, fields=fields,
+                       status_change=change, events=(*issued, "subscription.reactivated"))
     if kind == SEATS:
         after = replace(s, quantity=plan.quantity or s.quantity)
-        return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields={"quantity": after.quantity},
-                       events=("invoice.issued", "invoice.paid", "subscription.updated"))
+        return Outcome(payment=result, invoice_status=status, paid_now=paid_now, fields={"quantity": after.quantity},
+                       events=(*issued, "subscription.updated"))
     if kind == PLAN_CHANGE:
         fields = {"quantity": plan.quantity or s.quantity, "plan_id": plan.plan_id, "scheduled_plan_id": None,
                   "scheduled_quantity": None, "scheduled_at": None}
-        return Outcome(payment=result, invoice_status="paid", paid_now=invoice.total, fields=fields,
-                       events=("invoice.issued", "invoice.paid", "subscription.updated"))
+        return Outcome(payment=result, invoice_status=status, paid_now=paid_now, fields=fields,
+                       events=(*issued, "subscription.updated"))
     raise ValueError(f"not a checkout: {kind!r}")
 
 
@@ -490,7 +521,15 @@ def _settle_due(plan: Plan, inp: BillingInput, result: ChargeResult | None, paid
             if inp.change is not None:
                 price = inp.change.price
         events.append("invoice.issued")
-        if paid:
+        if plan.due_at is not None:
+            # Sent: open until paid by transfer; the subscription goes on until the due date.
+            invoice_status = "open"
+            after = replace(after, due_at=plan.due_at)
+            if kind == TRIAL_END:
+                after, change = _moved(after, Event.TRIAL_CONVERTED, at)
+            else:
+                events.append("subscription.renewed")
+        elif paid:
             invoice_status, paid_now = "paid", plan.invoice.total  # type: ignore[union-attr]
             events.append("invoice.paid")
             if kind == TRIAL_END:
@@ -505,6 +544,19 @@ def _settle_due(plan: Plan, inp: BillingInput, result: ChargeResult | None, paid
     elif kind == COLLECT:
         if plan.collect is None:
             pass  # nothing open any more: only the schedule moves
+        elif s.send_invoice and plan.collect.owed > 0:
+            # A sent invoice past its due date (then each reminder): past due at the first step,
+            # expired once the steps of a card's retries are used up.
+            invoice_status = "open"
+            if retries_exhausted(s.payment_attempts):
+                after, change = _moved(s, Event.RETRIES_EXHAUSTED, at)
+            else:
+                events.append("invoice.overdue")
+                after = replace(s, payment_attempts=s.payment_attempts + 1)
+                if s.status == ACTIVE:
+                    after, change = _moved(after, Event.INVOICE_OVERDUE, at)
+                elif retries_exhausted(after.payment_attempts):
+                    after, change = _moved(after, Event.RETRIES_EXHAUSTED, at)
         elif plan.charge is None and plan.collect.owed > 0:
             after, change = _moved(s, Event.RETRIES_EXHAUSTED, at)
         elif paid:
@@ -571,7 +623,7 @@ def _plan_to_json(p: Plan) -> dict[str, Any]:
         "charge": None if p.charge is None else [p.charge.key, p.charge.purpose, p.charge.amount, p.charge.currency,
                                                  p.charge.attempt, p.charge.payment_method_id],
         "period": None if p.period is None else [_dt(p.period[0]), _dt(p.period[1])],
-        "anchor": _dt(p.anchor), "quantity": p.quantity, "plan_id": p.plan_id,
+        "anchor": _dt(p.anchor), "quantity": p.quantity, "plan_id": p.plan_id, "due_at": _dt(p.due_at),
     }
 
 
@@ -589,14 +641,15 @@ def _plan_from_json(d: dict[str, Any]) -> Plan:
         collect=None if d["collect"] is None else OpenInvoice(*d["collect"]),
         charge=None if d["charge"] is None else Charge(*d["charge"]),
         period=None if d["period"] is None else (_from_dt(d["period"][0]), _from_dt(d["period"][1])),  # type: ignore[arg-type]
-        anchor=_from_dt(d["anchor"]), quantity=d["quantity"], plan_id=d.get("plan_id"),
+        anchor=_from_dt(d["anchor"]), quantity=d["quantity"], plan_id=d.get("plan_id"), due_at=_from_dt(d.get("due_at")),
     )
 
 
 __all__ = [
     "BALANCE", "CHECKOUTS", "CONVERSION", "FAILED", "PLAN_CHANGE", "PURCHASE", "REACTIVATION", "RENEWAL", "REQUIRES_ACTION",
     "RETRY", "SEATS", "SUCCEEDED", "BillingInput", "Change", "Charge", "ChargeResult", "Credit", "InvoicePlan", "Line",
-    "OpenInvoice", "Outcome", "Plan", "Price", "SubscriptionFacts", "apply_credits", "charge_key", "due_work", "next_charge",
+    "OpenInvoice", "Outcome", "Plan", "Price", "SubscriptionFacts", "apply_credits", "charge_key", "due_date", "due_work",
+    "next_charge",
     "plan_charge_key", "period_invoice", "plan_due", "remaining_credits",
     "settle",
 ]

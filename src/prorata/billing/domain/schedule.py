@@ -42,6 +42,9 @@ class Facts:
     payment_attempts: int
     # The current period's invoice is issued and not yet paid.
     invoice_open: bool
+    # Pay by invoice: the open invoice's due date. Dunning counts from it instead of from the
+    # issue date, and its first step is the due date passing unpaid.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,13 @@ def next_work(facts: Facts, policy: Policy) -> Work | None:
     if status == "trialing":
         return Work(TRIAL_END, ensure_utc(facts.trial_end or facts.current_period_end))
     if status in ("active", "past_due") and facts.invoice_open:
+        if facts.due_at is not None:
+            # A sent invoice: nothing to do until it is due; then the same steps as card retries,
+            # counted from the due date (each one a reminder), then the subscription expires.
+            base = ensure_utc(facts.due_at)
+            if facts.payment_attempts == 0:
+                return Work(COLLECT, base)
+            return Work(COLLECT, retry_due(base, facts.payment_attempts) or base)
         if facts.payment_attempts == 0:
             return Work(COLLECT, ensure_utc(facts.current_period_start) + COLLECT_DELAY)
         due = retry_due(facts.current_period_start, facts.payment_attempts)

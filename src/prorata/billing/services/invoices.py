@@ -53,9 +53,10 @@ class IssuedInvoice:
 def invoice_issue(
     changes: Changes, *, tenant_id: str, subscription_id: str, plan: InvoicePlan, at: datetime, language: str,
     product: str, timezone: str, paid: int, previous_product: str = "",
-    discount_percent: int = 0,
+    discount_percent: int = 0, due_at: datetime | None = None,
 ) -> IssuedInvoice:
-    """Add the invoice of `plan`, issued at `at`, with `paid` of its total paid already.
+    """Add the invoice of `plan`, issued at `at`, with `paid` of its total paid already; `due_at`:
+    a sent invoice's due date (pay by invoice).
 
     Lines as planned (charge or proration, then credit applied); each credit applied is also a
     CreditApplication (from the tenant's balance, or from a credit note).
@@ -65,7 +66,7 @@ def invoice_issue(
         "id": new_id("in"), "tenant_id": tenant_id, "subscription_id": subscription_id, "kind": plan.kind,
         "currency": plan.currency, "period_start": plan.period_start, "period_end": plan.period_end, "issued_at": at,
         "status": status, "subtotal": plan.subtotal, "credit_applied": plan.credit_applied, "total": plan.total,
-        "amount_paid": paid, "paid_at": at if status == "paid" else None, "created_at": at,
+        "amount_paid": paid, "paid_at": at if status == "paid" else None, "due_at": due_at, "created_at": at,
     }, number=INVOICE_SEQUENCE)
     lines = []
     for line in plan.lines:
@@ -198,3 +199,42 @@ def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes
         for tid, *note in notes:
             out[tid].notes.append(list(note))
     return out
+
+
+def transfer_key(invoice_id: str, reference: str) -> str:
+    """A bank transfer's business key: one payment per (invoice, bank reference), ever."""
+    return f"{invoice_id}/transfer/{reference}"
+
+
+def transfer_record(changes: Changes, invoice: Invoice, *, amount: int, reference: str, at: datetime) -> dict[str, Any]:
+    """Money received by bank transfer for a (locked, open) invoice: a succeeded payment of kind
+    `bank_transfer` under its business key, and the invoice's `amount_paid` (paid when covered).
+    The caller has checked `0 < amount <= total - amount_paid`."""
+    payment = changes.insert(Payment, {
+        "id": new_id("pay"), "tenant_id": invoice.tenant_id, "invoice_id": invoice.pk, "payment_method_id": None,
+        "kind": "bank_transfer", "key": transfer_key(invoice.pk, reference), "attempt": 0, "amount": amount,
+        "currency": invoice.currency, "status": "succeeded", "failure_code": "", "reference": reference,
+        "created_at": at,
+    })
+    invoice_paid(changes, invoice, amount=amount, at=at)
+    return payment
+
+
+def invoice_close(changes: Changes, invoice: Invoice, *, status: str, at: datetime) -> int:
+    """Void a (locked, open) invoice or mark it uncollectible: nothing more is collected on it,
+    and the credit it had taken (from the balance or from credit notes) goes back to the
+    tenant's credit balance, once (a `returned` credit application, unique per invoice).
+    Returns the credit returned, in minor units."""
+    if status not in ("void", "uncollectible"):
+        raise ValueError(f"an invoice is closed as void or uncollectible, not {status!r}")
+    invoice.status, invoice.closed_at = status, at
+    changes.update(Invoice, invoice.pk, status=status, closed_at=at)
+    returned = int(invoice.credit_applied)
+    if returned > 0:
+        changes.insert(CreditApplication, {
+            "tenant_id": invoice.tenant_id, "kind": "returned", "credit_note_id": None, "invoice_id": invoice.pk,
+            "amount": returned, "created_at": at,
+        })
+        # Relative: the balance is not read here (the tenant row is not locked by this path).
+        Tenant.objects.filter(pk=invoice.tenant_id).update(credit_balance=F("credit_balance") + returned)
+    return returned

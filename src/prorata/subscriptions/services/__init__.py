@@ -3,6 +3,14 @@
 from .billing_work import batch_charge, batch_finish, batch_prepare
 from .cancel import subscription_cancel, subscription_cancellation_decision
 from .common import subscription_lock, subscription_transition
+from .invoices import (
+    InvoicePreview,
+    invoice_close_preview,
+    invoice_mark_uncollectible,
+    invoice_payment_preview,
+    invoice_payment_record,
+    invoice_void,
+)
 from .plan_change import (
     subscription_cancel_plan_change,
     subscription_change_plan,
@@ -22,6 +30,12 @@ from .retention import (
 )
 
 __all__ = [
+    "InvoicePreview",
+    "invoice_close_preview",
+    "invoice_mark_uncollectible",
+    "invoice_payment_preview",
+    "invoice_payment_record",
+    "invoice_void",
     "cancel_attempt_record",
     "retention_offer_accept",
     "retention_offer_decline",

@@ -86,9 +86,11 @@ def attach_plans(subs: Sequence[Subscription], cache: dict[str, CatalogPlan] | N
 def open_period_invoices(subs: Sequence[Subscription]) -> dict[str, Invoice]:
     """The current period's invoice of each of these subscriptions, where it is issued and unpaid.
 
-    Only a failed charge leaves a period invoice open (its attempts are counted on the
-    subscription), so subscriptions without a failed attempt are not looked up."""
-    live = [s for s in subs if s.status in ("active", "past_due") and s.payment_attempts > 0]
+    Only a failed charge leaves a card-paid period invoice open (its attempts are counted on the
+    subscription), so those without a failed attempt are not looked up; a tenant paying by
+    invoice has its period invoices open until they are paid."""
+    live = [s for s in subs if s.status in ("active", "past_due")
+            and (s.payment_attempts > 0 or s.tenant.collection == "send_invoice")]
     if not live:
         return {}
     start_of = {s.pk: s.current_period_start for s in live}
@@ -121,7 +123,9 @@ def batch_prepare(subs: Sequence[Subscription], *, bound: datetime, actor: Actor
     works = []
     changes = Changes()
     for sub in subs:
-        work = due_work(facts_of(sub), price_of(sub.plan), sub.pk in open_invoices)
+        open_invoice = open_invoices.get(sub.pk)
+        work = due_work(facts_of(sub, open_invoice.due_at if open_invoice else None), price_of(sub.plan),
+                        open_invoice is not None)
         if work is None or work.due > bound:
             # Stale next_action_at (a service changed the subscription in between): reschedule only.
             reschedule(changes, sub, work.due if work else None)
@@ -138,7 +142,8 @@ def batch_prepare(subs: Sequence[Subscription], *, bound: datetime, actor: Actor
         invoice = open_invoices.get(sub.pk)
         credit = credits.get(sub.tenant_id)
         inp = BillingInput(
-            subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
+            subscription=facts_of(sub, invoice.due_at if invoice else None), price=price_of(sub.plan),
+            timezone=sub.tenant.timezone,
             payment_method_id=method[0] if method else None,
             credits=credit.credits(due.due) if credit is not None and due.kind in (RENEW, TRIAL_END) else (),
             open_invoice=OpenInvoice(invoice.pk, invoice.total - invoice.amount_paid) if invoice else None,

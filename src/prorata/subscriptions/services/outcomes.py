@@ -92,6 +92,7 @@ def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Acto
             changes, tenant_id=sub.tenant_id, subscription_id=sub.pk, plan=plan.invoice, at=at, language=tenant.language,
             product=product, timezone=tenant.timezone, paid=outcome.paid_now,
             previous_product=product_name(sub.plan.product, tenant.language), discount_percent=sub.discount_percent,
+            due_at=plan.due_at,
         )
     elif plan.collect is not None and work.open_invoice is not None:
         invoice = (invoice_paid(changes, work.open_invoice, amount=outcome.paid_now, at=at)
@@ -134,10 +135,11 @@ def reschedule(changes: Changes, sub: Subscription, due: datetime | None) -> Non
     changes.update(Subscription, sub.pk, next_action_at=due)
 
 
-def next_action_at(sub: Subscription, invoice_open: bool = False) -> datetime | None:
+def next_action_at(sub: Subscription, invoice_open: bool = False, due_at: datetime | None = None) -> datetime | None:
     """When the subscription's next billing work falls due (billing.domain.schedule), for a
-    service that changed its status, period or recurring billing."""
+    service that changed its status, period or recurring billing; `due_at`: the open period
+    invoice's due date (pay by invoice)."""
     from prorata.billing.domain.renewal import due_work
 
-    work = due_work(facts_of(sub), price_of(sub.plan), invoice_open)
+    work = due_work(facts_of(sub, due_at), price_of(sub.plan), invoice_open)
     return work.due if work else None

@@ -54,7 +54,8 @@ def subscription_purchase(*, actor: Actor, tenant_id: str, plan_id: str, quantit
 
     A trial starts at once for the plan's `trial_days` and charges nothing. Otherwise the first
     period [now, now + interval) is invoiced (quantity × unit_amount, less the tenant's credit
-    balance) and charged to the default payment method: no payment method →
+    balance) and charged to the default payment method (a tenant paying by invoice is sent the
+    invoice instead, due in its `days_until_due`, and needs no card): no payment method →
     `payment_method_required`, a declined charge → `card_declined`, and in both cases no
     subscription, invoice or credit is kept (the declined attempt stays on record as a payment).
     """
@@ -68,24 +69,27 @@ def subscription_purchase(*, actor: Actor, tenant_id: str, plan_id: str, quantit
         plan = _plan_for(actor, locked, plan_id)
         check_seat_limits(plan, quantity)
         method = default_payment_method(locked)
-        if method is None:
+        send_invoice = locked.collection == "send_invoice"
+        if method is None and not send_invoice:
             raise PaymentFailed("payment_method_required")
         now = now_for(locked)
         credit = tenant_credits([locked.pk], balances={locked.pk: locked.credit_balance}, notes_due_by=None)[locked.pk]
         sub_id = new_id("sub")
         planned = plan_purchase(subscription_id=sub_id, quantity=quantity, price=price_of(plan), timezone=locked.timezone,
-                                at=now, payment_method_id=method.pk, credits=credit.credits())
+                                at=now, payment_method_id=method.pk if method else None, credits=credit.credits(),
+                                send_invoice=send_invoice, days_until_due=locked.days_until_due)
         credit.spend(changes, planned.invoice)  # type: ignore[arg-type]
         start, end = planned.period  # type: ignore[misc]
         sub = Subscription(id=sub_id, tenant=locked, plan=plan, quantity=quantity, recurring_billing=True, status="active",
                            billing_anchor=now, current_period_start=start, current_period_end=end, status_changed_at=now,
                            created_at=now, payment_attempts=0)
         inp = BillingInput(subscription=facts_of(sub), price=price_of(plan), timezone=locked.timezone,
-                           payment_method_id=method.pk)
+                           payment_method_id=method.pk if method else None)
         work = Work(sub, inp, planned, new=True, details={"subscription.created": {"plan": plan.pk, "trial": False}})
         if planned.charge is None:
             return work, None
-        return work, record_checkout_call(changes, work, token=method.gateway_token, actor=actor, intent={"plan": plan.pk})
+        return work, record_checkout_call(changes, work, token=method.gateway_token,  # type: ignore[union-attr]
+                                          actor=actor, intent={"plan": plan.pk})
 
     return checkout_run(prepare, actor=actor).subscription
 

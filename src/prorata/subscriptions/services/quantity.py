@@ -72,12 +72,12 @@ def seat_increase_plan(sub: Subscription, quantity: int) -> tuple[Any, Any, Bill
     """What buying seats up to `quantity` now would do: the card, the tenant's credits, the
     planner's input and its plan — for the service and its preview alike."""
     method = default_payment_method(sub.tenant)
-    if method is None:
+    if method is None and sub.tenant.collection != "send_invoice":
         raise PaymentFailed("payment_method_required")
     _invoice, _paid, unit = paid_for_period(subscription=sub, period_start=sub.current_period_start)
     credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
     inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
-                       payment_method_id=method.pk, credits=credit.credits())
+                       payment_method_id=method.pk if method else None, credits=credit.credits())
     planned = plan_seat_increase(inp, quantity=quantity, at=now_for(sub.tenant), unit_amount=unit or int(sub.plan.unit_amount))
     return method, credit, inp, planned
 
@@ -104,7 +104,7 @@ def _increase(*, actor: Actor, subscription_id: str, quantity: int) -> Subscript
                     details={"subscription.updated": {"quantity_before": sub.quantity, "quantity_after": quantity}})
         if planned.charge is None:
             return work, None
-        return work, record_checkout_call(changes, work, token=method.gateway_token, actor=actor)
+        return work, record_checkout_call(changes, work, token=method.gateway_token, actor=actor)  # type: ignore[union-attr]
 
     return checkout_run(prepare, actor=actor).subscription
 

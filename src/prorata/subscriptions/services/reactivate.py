@@ -29,7 +29,7 @@ def reactivation_plan(sub: Subscription) -> tuple[Any, Any, BillingInput, Plan]:
         raise Conflict("cannot_reactivate", status=sub.status, details={"status": sub.status})
     ensure_no_payment_in_progress(sub)
     method = default_payment_method(sub.tenant)
-    if method is None:
+    if method is None and sub.tenant.collection != "send_invoice":
         raise PaymentFailed("payment_method_required")
     at = now_for(sub.tenant)
     start, _end = period(at, sub.plan.interval, 0, sub.tenant.timezone)  # type: ignore[arg-type]
@@ -39,7 +39,7 @@ def reactivation_plan(sub: Subscription) -> tuple[Any, Any, BillingInput, Plan]:
         raise Conflict("reactivate_later", status=sub.status, details={"status": sub.status, "period_start": start.isoformat()})
     credit = tenant_credits([sub.tenant_id], balances={sub.tenant_id: sub.tenant.credit_balance}, notes_due_by=None)[sub.tenant_id]
     inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,
-                       payment_method_id=method.pk, credits=credit.credits())
+                       payment_method_id=method.pk if method else None, credits=credit.credits())
     return method, credit, inp, plan_reactivation(inp, at)
 
 
@@ -59,6 +59,6 @@ def subscription_reactivate(*, actor: Actor, subscription_id: str) -> Subscripti
         work = Work(sub, inp, planned, assigned=assigned_counts([sub.pk]).get(sub.pk, 0))
         if planned.charge is None:
             return work, None
-        return work, record_checkout_call(changes, work, token=method.gateway_token, actor=actor)
+        return work, record_checkout_call(changes, work, token=method.gateway_token, actor=actor)  # type: ignore[union-attr]
 
     return checkout_run(prepare, actor=actor).subscription

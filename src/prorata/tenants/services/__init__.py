@@ -8,7 +8,7 @@ from .payment_methods import (
     payment_method_setup,
     uses_stripe,
 )
-from .tenants import tenant_create
+from .tenants import tenant_create, tenant_set_collection
 from .test_clocks import test_clock_advance, test_clock_create
 from .users import user_create, user_remove, user_set_language, user_set_password
 
@@ -21,6 +21,7 @@ __all__ = [
     "payment_method_setup",
     "uses_stripe",
     "tenant_create",
+    "tenant_set_collection",
     "test_clock_advance",
     "test_clock_create",
     "user_create",

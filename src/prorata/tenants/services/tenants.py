@@ -1,4 +1,4 @@
-"""Creating tenants (operators only)."""
+"""Creating tenants and setting how they pay (operators only)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from django.db import transaction
 from prorata.audit.services import audit_record
 from prorata.core.actor import Actor
 from prorata.core.clock import ensure_utc, system_clock
-from prorata.core.errors import NotFound
+from prorata.core.errors import InvalidInput, NotFound
 from prorata.core.money import validate_currency
 from prorata.pagination import usable_id
 
 from ..domain import validation as v
-from ..models import Tenant, TestClock
+from ..models import Collection, Tenant, TestClock
+from ..selectors import now_for
 from .access import require_operator
 
 
@@ -51,5 +52,47 @@ def tenant_create(
                 "name": name, "country": country, "language": language, "currency": currency,
                 "timezone": timezone, "test_clock": clock.pk if clock else None,
             },
+        )
+    return tenant
+
+
+MAX_DAYS_UNTIL_DUE = 365
+
+
+def clean_collection(collection: object) -> str:
+    if collection not in Collection.values:
+        raise InvalidInput("invalid_collection", value=collection, details={"field": "collection", "allowed": list(Collection.values)})
+    return str(collection)
+
+
+def clean_days_until_due(days: object) -> int:
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_DAYS_UNTIL_DUE:
+        raise InvalidInput("invalid_days_until_due", max=MAX_DAYS_UNTIL_DUE,
+                           details={"field": "days_until_due", "min": 0, "max": MAX_DAYS_UNTIL_DUE})
+    return days
+
+
+def tenant_set_collection(*, actor: Actor, tenant_id: str, collection: object, days_until_due: object = None) -> Tenant:
+    """How the tenant pays: `charge_automatically` (its default card is charged for each invoice)
+    or `send_invoice` (no card needed; each invoice is sent, open until an operator records the
+    bank transfer, due `days_until_due` days after it is issued, default 30). Applies to invoices
+    issued from now on; an invoice already issued keeps its due date. Setting what it already is
+    changes nothing and records nothing."""
+    require_operator(actor)
+    collection = clean_collection(collection)
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first() if usable_id(tenant_id) else None
+        if tenant is None:
+            raise NotFound("not_found", object="tenant", id=tenant_id)
+        days = tenant.days_until_due if days_until_due is None else clean_days_until_due(days_until_due)
+        if (tenant.collection, tenant.days_until_due) == (collection, days):
+            return tenant
+        before = {"collection": tenant.collection, "days_until_due": tenant.days_until_due}
+        tenant.collection, tenant.days_until_due = collection, days
+        tenant.save(update_fields=["collection", "days_until_due"])
+        now = now_for(tenant)
+        audit_record(
+            actor=actor, action="tenant.collection_changed", object_type="tenant", object_id=tenant.pk,
+            tenant_id=tenant.pk, at=now, before=before, after={"collection": collection, "days_until_due": days},
         )
     return tenant
