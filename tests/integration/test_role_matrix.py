@@ -31,6 +31,9 @@ PREFIX = "/api/v1"
 OPERATOR_ONLY = {
     "product_create", "plan_create", "test_clock_create", "test_clock_get", "test_clock_advance",
     "tenant_create", "callback_request_claim", "callback_request_resolve", "reports_cancellations", "callback_request_unclaim",
+    # Pay by invoice: how a tenant pays, and the money an operator records or writes off.
+    "tenant_set_collection", "invoice_payment_preview", "invoice_payment_record", "invoice_void_preview", "invoice_void",
+    "invoice_mark_uncollectible_preview", "invoice_mark_uncollectible",
 }
 REFUSED = (403, 404)
 
