@@ -16,12 +16,16 @@ import pytest
 
 from conftest import ApiClient
 from factories import make_api_key, make_card, make_clock, make_plan, make_tenant, make_user, utc
+from prorata.billing.models import Invoice
 from prorata.core.actor import Actor
 from prorata.events import EVENT_OBJECTS, OBJECT_SCHEMAS, validate_object
 from prorata.licenses.services import license_assign, license_remove
 from prorata.subscriptions.engine import advance_clock
 from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services import (
+    invoice_mark_uncollectible,
+    invoice_payment_record,
+    invoice_void,
     subscription_cancel,
     subscription_change_quantity,
     subscription_purchase,
@@ -52,6 +56,8 @@ def walk() -> dict:
     make_card(fabrikam)
     plan = make_plan(unit_amount=2000, trial_days=14)
     users = [make_user(contoso, email=f"u{i}@contoso.test") for i in range(2)]
+    # Pays by invoice: transfers recorded, a renewal left unpaid past its due date, a void.
+    litware = make_tenant(name="Litware", test_clock=clock, collection="send_invoice", days_until_due=14)
 
     trial = subscription_purchase(actor=OPERATOR, tenant_id=contoso.pk, plan_id=plan.pk, quantity=2, trial=True)
     subscription_purchase(actor=OPERATOR, tenant_id=northwind.pk, plan_id=plan.pk, quantity=1, trial=True)
@@ -63,7 +69,14 @@ def walk() -> dict:
     subscription_change_quantity(actor=OPERATOR, subscription_id=paid.pk, quantity=4)
     PaymentMethod.objects.filter(tenant=fabrikam).delete()
     make_card(fabrikam, "4000000000000341")
-    advance_clock(clock, utc(2026, 2, 20), actor=OPERATOR)  # conversion, renewals, a decline, retries, expiry
+    sent = subscription_purchase(actor=OPERATOR, tenant_id=litware.pk, plan_id=plan.pk, quantity=2)
+    first = Invoice.objects.get(subscription=sent)
+    invoice_payment_record(actor=OPERATOR, invoice_id=first.pk, amount=1000, reference="BANK-1")
+    invoice_payment_record(actor=OPERATOR, invoice_id=first.pk, amount=3000, reference="BANK-2")
+    advance_clock(clock, utc(2026, 2, 20), actor=OPERATOR)  # conversion, renewals, a decline, retries, expiry, overdue
+    invoice_mark_uncollectible(actor=OPERATOR, invoice_id=Invoice.objects.get(subscription=sent, status="open").pk)
+    extra = subscription_purchase(actor=OPERATOR, tenant_id=litware.pk, plan_id=plan.pk, quantity=1)
+    invoice_void(actor=OPERATOR, invoice_id=Invoice.objects.get(subscription=extra).pk)
     engineer = make_user(None, role="support_engineer")
     support = Actor(kind="user", id=engineer.pk, label="Sara", is_support=True, role="support_engineer")
     request = callback_request_create(actor=OPERATOR, subscription_id=paid.pk, phone="+14255550100", language="en")

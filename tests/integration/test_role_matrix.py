@@ -160,7 +160,7 @@ def page_area(route: str, name: str) -> str:
     """The area of a page, by its URL name, so that pages added later fall into a known area."""
     if route.startswith("backoffice/"):
         return BACKOFFICE
-    if route.startswith("reports/"):
+    if route.startswith(("reports/", "operator/")):
         return REPORTS
     if name in ("web:home",):
         return SIGNED_IN

@@ -101,3 +101,76 @@ def test_a_charge_whose_outcome_was_lost_is_settled_by_stripes_event_once(bought
     [paid] = Payment.objects.filter(invoice=renewal)
     assert (renewal.status, paid.status, paid.reference) == ("paid", "succeeded", intent.id)
     assert len(stripe_gateway.intents()) == 2  # the purchase and the renewal: nothing charged again
+
+
+def test_a_refund_whose_outcome_was_lost_is_settled_by_charge_refunded_once(stripe_gateway, monkeypatch):
+    from prorata.billing.models import CreditNote, Refund
+    from prorata.billing.services import settlement
+    from prorata.subscriptions.services import subscription_cancel
+
+    clock = make_clock(utc(2026, 1, 1, 12))
+    tenant = make_tenant(test_clock=clock)
+    payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card())
+    plan = make_plan(unit_amount=3000, credit_settlement="refund_now")
+    sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=plan.pk, quantity=1)
+    paid = Payment.objects.get(invoice__subscription=sub)
+    clock.frozen_time = utc(2026, 1, 11, 12)
+    clock.save()
+
+    def lost(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    # The refund is made at Stripe, then writing it fails: its call stays on record.
+    monkeypatch.setattr(settlement, "credit_notes_finish", lost)
+    with pytest.raises(RuntimeError):
+        subscription_cancel(actor=OPERATOR, subscription_id=sub.pk, reason="too_expensive")
+    monkeypatch.undo()
+    [call] = GatewayCall.objects.filter(kind="refund")
+    [refund_at_stripe] = stripe_gateway.refunds()
+    note = CreditNote.objects.get(subscription=sub)
+    assert (refund_at_stripe.amount, refund_at_stripe.metadata["prorata_key"]) == (note.amount, call.key)
+    assert not Refund.objects.exists()
+
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": paid.reference, "amount": paid.amount,
+              "amount_refunded": refund_at_stripe.amount, "currency": "usd", "refunded": False,
+              "refunds": {"object": "list", "data": [refund_at_stripe.to_dict()]}}
+    body = event("charge.refunded", charge, event_id="evt_refunded")
+    first, replay = send(body), send(body)
+    assert (first.status_code, first.json()["outcome"]) == (200, "reconciled 1 of 1")
+    assert (replay.status_code, replay.json()["outcome"]) == (200, "duplicate")
+    assert not GatewayCall.objects.exists()
+    [refund] = Refund.objects.all()
+    assert (refund.amount, refund.reference, refund.payment_id) == (note.amount, refund_at_stripe.id, paid.pk)
+    note.refresh_from_db()
+    assert (note.status, note.refunded_amount) == ("settled", note.amount)
+    # Stripe's event again under another id (a second delivery of the same refund): nothing more.
+    again = send(event("charge.refunded", charge, event_id="evt_refunded_2"))
+    assert again.json()["outcome"] == "nothing to do"
+    assert Refund.objects.count() == 1 and len(stripe_gateway.refunds()) == 1
+    assert StripeEvent.objects.get(pk="evt_refunded").outcome == "reconciled 1 of 1"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_disputed_invoice_shows_when_in_the_api_and_on_the_invoice_pages(bought, language):
+    from conftest import ApiClient
+    from factories import make_api_key, make_user
+
+    _clock, tenant, _sub, payment = bought
+    assert send(event("charge.dispute.created", dispute(payment), event_id="evt_d")).json()["outcome"] == "disputed"
+    invoice = Invoice.objects.get(pk=payment.invoice_id)
+    _k, secret = make_api_key(tenant)
+    body = ApiClient(secret).get(f"/invoices/{invoice.pk}").json()
+    assert body["disputed_at"].startswith(invoice.disputed_at.strftime("%Y-%m-%dT%H:%M:%S."))
+
+    admin = make_user(tenant, "global_admin", password="Admin-Passphrase-42", language=language)
+    client = Client()
+    assert client.login(username=admin.email, password="Admin-Passphrase-42")
+    page = client.get(f"/billing/bills/invoices/{invoice.pk}/").content.decode()
+    bills = client.get("/billing/bills/").content.decode()
+    expected = {"en": ("Disputed", "disputed at the cardholder"), "zh-Hans": ("有争议", "持卡人")}[language]
+    assert expected[0] in page and expected[1] in page and expected[0] in bills
+    operator = make_user(None, "operator", password="Operator-Passphrase-42", language=language)
+    staff = Client()
+    assert staff.login(username=operator.email, password="Operator-Passphrase-42")
+    console = staff.get(f"/operator/invoices/{invoice.pk}/").content.decode()
+    assert 'data-testid="operator-invoice-disputed"' in console and expected[0] in console

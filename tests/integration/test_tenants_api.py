@@ -54,7 +54,8 @@ def test_create_tenant(operator: ApiClient) -> None:
     body = response.json()
     assert body == {
         "id": tenant.pk, "name": "Contoso", "country": "CN", "language": "zh-Hans", "currency": "CNY",
-        "timezone": "Asia/Shanghai", "test_clock": None, "credit_balance": 0, "created_at": body["created_at"],
+        "timezone": "Asia/Shanghai", "test_clock": None, "credit_balance": 0, "collection": "charge_automatically",
+        "days_until_due": 30, "created_at": body["created_at"],
     }
     assert body["created_at"].endswith("Z")
     event = AuditEvent.objects.get(action="tenant.created")
@@ -129,7 +130,8 @@ def test_get_tenant_with_credit_balance(world: dict, operator: ApiClient) -> Non
     assert response.status_code == 200
     assert response.json() == {
         "id": contoso.pk, "name": "Contoso", "country": "US", "language": "en", "currency": "USD",
-        "timezone": "UTC", "test_clock": None, "credit_balance": 1857, "created_at": "2026-01-01T00:00:00Z",
+        "timezone": "UTC", "test_clock": None, "credit_balance": 1857, "collection": "charge_automatically",
+        "days_until_due": 30, "created_at": "2026-01-01T00:00:00Z",
     }
     assert operator.get(f"/tenants/{contoso.pk}").json()["credit_balance"] == 1857
 

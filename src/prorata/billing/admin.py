@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from prorata.web.backoffice import ReadOnlyAdmin
 
@@ -18,10 +21,20 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("number", "tenant", "kind", "issued_at", "currency", "total", "amount_paid", "status")
+    """Read-only here; a bank transfer, a void or a write-off is done on the operators' invoice
+    page (linked), which reviews the amounts before anything moves."""
+
+    list_display = ("number", "tenant", "kind", "issued_at", "currency", "total", "amount_paid", "status", "due_at",
+                    "disputed_at")
     list_filter = ("status", "kind", "currency")
     search_fields = ("number", "tenant__name")
     inlines = [InvoiceLineInline]
+    readonly_fields = ("operator_actions",)
+
+    @admin.display(description=_("Payments and closing"))
+    def operator_actions(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("subscriptions:operator_invoice", args=[obj.pk]),
+                           _("Record a bank transfer, void or write off"))
 
 
 @admin.register(CreditNote)
@@ -32,8 +45,8 @@ class CreditNoteAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "tenant", "invoice", "attempt", "amount", "currency", "status", "failure_code")
-    list_filter = ("status",)
+    list_display = ("id", "tenant", "invoice", "kind", "attempt", "amount", "currency", "status", "failure_code", "reference")
+    list_filter = ("status", "kind")
 
 
 @admin.register(Refund)

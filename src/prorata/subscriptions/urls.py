@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, views
+from . import change_views, invoice_views, views
 
 app_name = "subscriptions"
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("billing/products/<str:subscription_id>/change-plan/withdraw/", change_views.withdraw_plan_change,
          name="withdraw_plan_change"),
     path("reports/cancellations/", change_views.cancellations_report, name="cancellations_report"),
+    path("operator/invoices/<str:invoice_id>/", invoice_views.operator_invoice, name="operator_invoice"),
     path("billing/products/<str:subscription_id>/cancel/offer/", change_views.answer_offer, name="answer_offer"),
 ]

@@ -11,6 +11,7 @@ from .services import (
     apikey_create,
     apikey_revoke,
     tenant_create,
+    tenant_set_collection,
     test_clock_advance,
     test_clock_create,
 )
@@ -66,13 +67,41 @@ class TenantForm(forms.ModelForm):
         return self._checked("currency", validate_currency)
 
 
+class CollectionForm(forms.ModelForm):
+    """How an existing tenant pays; the service checks the values again."""
+
+    days_until_due = forms.IntegerField(label=gettext_lazy("Days until due"), min_value=0, max_value=365,
+                                        help_text=gettext_lazy("Pay by invoice: days from an invoice's issue to its due date."))
+
+    class Meta:
+        model = Tenant
+        fields = ("collection", "days_until_due")
+
+
 @admin.register(Tenant)
 class TenantAdmin(ServiceAdmin):
+    """Create a tenant; on an existing one, only how it pays may be changed (its collection and
+    the net term of its sent invoices), through the service."""
+
+    allow_change = True
     form = TenantForm
-    list_display = ("name", "id", "country", "language", "currency", "timezone", "test_clock", "credit_balance")
-    list_filter = ("language", "currency", "country")
+    list_display = ("name", "id", "country", "language", "currency", "timezone", "test_clock", "credit_balance", "collection")
+    list_filter = ("language", "currency", "country", "collection")
     search_fields = ("name", "id")
     fields = ("name", "country", "language", "currency", "timezone", "test_clock")
+    change_fields = ("name", "country", "language", "currency", "timezone", "test_clock", "credit_balance", "collection",
+                     "days_until_due")
+
+    def get_fields(self, request, obj=None):
+        return self.change_fields if obj is not None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_fields[:7] if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = CollectionForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def create(self, request, data, actor):
         clock = data.get("test_clock")
@@ -80,6 +109,10 @@ class TenantAdmin(ServiceAdmin):
             actor=actor, name=data["name"], country=data["country"], language=data["language"],
             currency=data["currency"], timezone=data["timezone"], test_clock_id=clock.pk if clock else None,
         )
+
+    def update(self, request, obj, data, actor):
+        return tenant_set_collection(actor=actor, tenant_id=obj.pk, collection=data["collection"],
+                                     days_until_due=data["days_until_due"])
 
 
 @admin.register(TestClock)

@@ -50,8 +50,9 @@ class Tenant(models.Model):
     # Account credit (keep_as_balance and leftovers), minor units of `currency`; applied to invoices.
     credit_balance = models.BigIntegerField(default=0)
     # How the tenant pays its invoices (set by an operator), and the net term of a sent invoice.
-    collection = models.CharField(max_length=20, choices=Collection.choices, default=Collection.CHARGE_AUTOMATICALLY)
-    days_until_due = models.PositiveSmallIntegerField(default=DEFAULT_DAYS_UNTIL_DUE)
+    collection = models.CharField(max_length=20, choices=Collection.choices, default=Collection.CHARGE_AUTOMATICALLY,
+                                  db_default=Collection.CHARGE_AUTOMATICALLY)
+    days_until_due = models.PositiveSmallIntegerField(default=DEFAULT_DAYS_UNTIL_DUE, db_default=DEFAULT_DAYS_UNTIL_DUE)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='collection',
-            field=models.CharField(choices=[('charge_automatically', 'Charge the card automatically'), ('send_invoice', 'Send an invoice (bank transfer)')], default='charge_automatically', max_length=20),
+            field=models.CharField(choices=[('charge_automatically', 'Charge the card automatically'), ('send_invoice', 'Send an invoice (bank transfer)')], db_default='charge_automatically', default='charge_automatically', max_length=20),
         ),
         migrations.AddField(
             model_name='tenant',
             name='days_until_due',
-            field=models.PositiveSmallIntegerField(default=30),
+            field=models.PositiveSmallIntegerField(db_default=30, default=30),
         ),
     ]
