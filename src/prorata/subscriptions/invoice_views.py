@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import InvalidOperation
 from typing import Any
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +43,7 @@ def _page(request: HttpRequest, invoice: Any, status: int = 200, typed: dict[str
     return render(request, "subscriptions/operator_invoice.html", {
         "invoice": invoice, "lines": list(invoice.lines.all()), "payments": payments,
         "owed": invoice.total - invoice.amount_paid, "typed": typed or {},
+        "currency_name": get_currency_name(invoice.currency, locale=babel_locale()),
     }, status=status)
 
 
