@@ -71,7 +71,12 @@ def assert_every_cent_traced(tenant: Tenant, seeded: int = 0) -> None:
 
 
 def test_sent_invoices_paid_by_transfer_then_dunning_then_expiry(operator):
+    from factories import make_user
+    from prorata.notifications.models import Notice
+    from prorata.notifications.render import render_notice
+
     clock, tenant = _invoicing_tenant(operator, days=14)
+    make_user(tenant, "global_admin", email="ap@tenant.test")
     plan = make_plan(unit_amount=2000)
 
     # No card: the purchase proceeds, its invoice is sent (open, due in 14 days), nothing charged.
@@ -146,6 +151,11 @@ def test_sent_invoices_paid_by_transfer_then_dunning_then_expiry(operator):
     overdue = Event.objects.filter(type="invoice.overdue").order_by("id")
     assert [e.data["object"]["id"] for e in overdue] == [renewal.pk] * 4
     assert Event.objects.filter(type="subscription.past_due").count() == 1
+    # The admins are told the invoice is overdue — not that a card failed.
+    [notice] = Notice.objects.filter(tenant=tenant, kind="past_due")
+    email = render_notice(notice)
+    assert "was due on February 19, 2026" in email.text and "February 24, 2026" in email.text
+    assert "failed" not in email.text and "payment method" not in email.text.lower()
     renewal.refresh_from_db()
     assert renewal.status == "open"  # still owed; the operator decides: transfer, void or write-off
     assert not Payment.objects.filter(tenant=tenant, kind="card").exists()

@@ -169,9 +169,20 @@ def _policy(c: Context) -> tuple[int, int]:
 def past_due(c: Context) -> Content:
     from prorata.billing.domain.schedule import RETRY_DAYS
 
+    subject = _("%(product)s is past due") % {"product": c.product}
+    due = _when(c.details.get("due_at")) if c.details.get("overdue") else None
+    if due is not None:
+        # Pay by invoice: the sent invoice was not paid by its due date; nothing is charged.
+        last = due + timedelta(days=RETRY_DAYS[-1])
+        paragraphs = [
+            _("The invoice for %(product)s was due on %(date)s and has not been paid. Your users keep their licenses "
+              "for now.") % {"product": c.product, "date": day(due)},
+            _("If it is not paid by bank transfer by %(date)s, the subscription expires.") % {"date": day(last)},
+        ]
+        return Content(subject, subject, paragraphs, [(_("Due"), day(due)), (_("Last day to pay"), day(last))],
+                       (_("See your invoices"), url("billing:bills")))
     start = _when(c.obj["current_period_start"]) or c.at
     last = start + timedelta(days=RETRY_DAYS[-1])
-    subject = _("%(product)s is past due") % {"product": c.product}
     paragraphs = [
         _("The payment for %(product)s failed. Your users keep their licenses while we retry.") % {"product": c.product},
         _("If no payment succeeds by %(date)s, the subscription expires.") % {"date": day(last)},

@@ -117,6 +117,10 @@ def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Acto
     after = subscription_out(sub, assigned=work.assigned)
     for event in outcome.events:
         details = work.details.get(event)
+        if event == "subscription.past_due" and outcome.status_change and outcome.status_change[2] == "invoice_overdue":
+            # Pay by invoice: past due because a sent invoice was not paid by its due date.
+            due = work.inp.subscription.due_at
+            details = {**(details or {}), "overdue": True, "due_at": due.isoformat() if due else None}
         if event.startswith("invoice."):
             assert invoice is not None
             if event == "invoice.payment_failed" and payment is not None:
