@@ -340,3 +340,64 @@ def test_a_discount_never_makes_an_invoice_negative(percent, unit):
     sub = facts(discount_percent=percent, discount_periods=3)
     p = plan_due(inp(subscription=sub, price=replace(PRICE, unit_amount=unit)), Work(RENEW, utc(2026, 2, 28, 9)))
     assert 0 <= p.invoice.total <= 3 * unit
+
+
+# -- pay by invoice -------------------------------------------------------------------------
+
+
+def sent(**kw) -> SubscriptionFacts:
+    return facts(send_invoice=True, days_until_due=14, **kw)
+
+
+def test_a_sent_renewal_is_issued_open_due_later_and_charges_nothing():
+    i = inp(subscription=sent(), payment_method_id=None)
+    plan = plan_due(i, due_work(i.subscription, PRICE, invoice_open=False))
+    assert plan.charge is None and plan.invoice.total == 6000
+    assert plan.due_at == utc(2026, 2, 28, 9) + timedelta(days=14)
+    out = settle(plan, i, None)
+    assert (out.invoice_status, out.paid_now, out.payment, out.status_change) == ("open", 0, None, None)
+    assert out.events == ("invoice.issued", "subscription.renewed")
+    # Next: the due date, not the period end.
+    assert out.fields["next_action_at"] == plan.due_at and out.fields["status"] == "active"
+
+
+def test_a_sent_trial_converts_without_a_card():
+    trial = sent(status="trialing", trial_end=utc(2026, 2, 28, 9), current_period_end=utc(2026, 2, 28, 9))
+    i = inp(subscription=trial, payment_method_id=None)
+    plan = plan_due(i, Work(TRIAL_END, utc(2026, 2, 28, 9)))
+    out = settle(plan, i, None)
+    assert plan.charge is None and out.invoice_status == "open"
+    assert out.status_change == ("trialing", "active", "trial_converted")
+
+
+def test_a_sent_invoice_past_its_due_date_dunning_steps_then_expiry():
+    due = utc(2026, 2, 14, 9)
+    s = sent(due_at=due)
+    steps = []
+    for _ in range(5):
+        work = due_work(s, PRICE, invoice_open=True)
+        assert work.kind == COLLECT
+        i = inp(subscription=s, payment_method_id=None, open_invoice=OpenInvoice("in_1", 6000))
+        plan = plan_due(i, work)
+        assert plan.charge is None
+        out = settle(plan, i, None)
+        steps.append((work.due, out.status_change[2] if out.status_change else None, "invoice.overdue" in out.events))
+        s = replace(s, **{k: v for k, v in out.fields.items() if k in ("status", "payment_attempts", "status_changed_at")})
+        if s.status == "expired":
+            break
+    assert steps == [(due, "invoice_overdue", True), (due + timedelta(days=1), None, True),
+                     (due + timedelta(days=3), None, True), (due + timedelta(days=5), "retries_exhausted", True)]
+
+
+def test_a_sent_purchase_with_credit_covering_it_is_paid_and_has_no_due_date():
+    plan = plan_purchase(subscription_id="sub_1", quantity=1, price=PRICE, timezone="UTC", at=utc(2026, 1, 5),
+                         payment_method_id=None, credits=(Credit(BALANCE, 5000),), send_invoice=True, days_until_due=30)
+    assert plan.invoice.total == 0 and plan.due_at is None and plan.charge is None
+    out = settle(plan, inp(subscription=sent()), None)
+    assert out.invoice_status == "paid"
+
+
+def test_a_sent_plan_keeps_its_due_date_through_storage():
+    i = inp(subscription=sent(), payment_method_id=None)
+    plan = plan_due(i, due_work(i.subscription, PRICE, invoice_open=False))
+    assert Plan.from_json(plan.to_json()).due_at == plan.due_at
