@@ -19,8 +19,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection, connections, transaction
-from django.db.models import F
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from conftest import ApiClient
 from factories import make_api_key, make_card, make_clock, make_plan, make_tenant, utc
