@@ -270,8 +270,13 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # The largest request body accepted (bytes); Django's own form limit stays at its 2.5 MB default.
 PRORATA_MAX_BODY_BYTES = int(os.environ.get("PRORATA_MAX_BODY_BYTES", str(1024 * 1024)))
 
-# The API's rate limit per key, requests per second.
+# The API's rate limit per key: this many requests per window (seconds, default 1); 0 turns it off.
+# Every process takes requests from the shared counter in leases (prorata.platform.ratelimit).
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
+PRORATA_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_RATE_LIMIT_WINDOW", "1"))
+# How long a verified API key is trusted from memory (seconds): the time a revocation takes to
+# reach every process. 0 looks every key up on every request.
+PRORATA_API_KEY_CACHE_SECONDS = float(os.environ.get("PRORATA_API_KEY_CACHE_SECONDS", "5"))
 # Requests without a valid API key (none, or a wrong one) per client address: this many per window (s).
 PRORATA_ANONYMOUS_RATE_LIMIT = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT", "60"))
 PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW", "60"))
@@ -293,3 +298,9 @@ PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
 PRORATA_WORKER_STALE_SECONDS = float(os.environ.get("PRORATA_WORKER_STALE_SECONDS", "60"))
 # When set, /metrics asks for "Authorization: Bearer <token>".
 PRORATA_METRICS_TOKEN = os.environ.get("PRORATA_METRICS_TOKEN", "")
+
+# bench/api_load.py's floor: a view answering constant JSON at /bench/bare. Off in production.
+PRORATA_BENCH_BASELINE = os.environ.get("PRORATA_BENCH_BASELINE", "") == "1"
+# Signed license tokens (POST /api/v1/licenses/token): how long one states its answer, seconds.
+# It is also how stale the vendor's offline check may be after a license is removed.
+PRORATA_LICENSE_TOKEN_TTL = int(os.environ.get("PRORATA_LICENSE_TOKEN_TTL", "3600"))

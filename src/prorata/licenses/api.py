@@ -15,7 +15,15 @@ from prorata.subscriptions.schemas import subscription_out
 from prorata.subscriptions.selectors import subscription_get
 
 from . import selectors, services
-from .schemas import LicenseCheckOut, LicenseIn, LicenseOut, LicensePage, license_out
+from .schemas import (
+    LicenseCheckOut,
+    LicenseIn,
+    LicenseOut,
+    LicensePage,
+    LicenseTokenIn,
+    LicenseTokenOut,
+    license_out,
+)
 
 router = Router(tags=["licenses"])
 
@@ -57,3 +65,20 @@ def remove_license(request: HttpRequest, subscription_id: str, user_id: str) -> 
 def check_license(request: HttpRequest, tenant: str, user: str, product: str) -> dict[str, Any]:
     licensed, sub = selectors.license_check(actor=actor_of(request), tenant_id=tenant, user_id=user, product_id=product)
     return {"licensed": licensed, "subscription": subscription_out(sub) if sub is not None else None}
+
+
+@router.post(
+    "/licenses/token", response={200: LicenseTokenOut, **errors(400, 404)},
+    operation_id="license_token", summary="The license check as a signed token the vendor's app verifies offline",
+)
+def license_token(request: HttpRequest, body: LicenseTokenIn) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    issued = services.license_token_issue(
+        actor=actor_of(request), tenant_id=body.tenant, user_id=body.user, product_id=body.product
+    )
+    claims = issued.claims
+    return {
+        "token": issued.token, "licensed": claims["licensed"], "subscription": claims["subscription"],
+        "status": claims["status"], "kid": issued.kid, "expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC),
+    }

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from prorata.core.actor import Actor
+from prorata.core.errors import NotFound
 from prorata.core.transitions import ENTITLED
+from prorata.pagination import usable_id
 from prorata.subscriptions.models import Subscription
 from prorata.tenants.selectors import tenant_get
 
-from .models import License
+from .models import License, SigningKey
 
 
 def assigned_count(subscription: Subscription) -> int:
@@ -58,15 +62,43 @@ def license_check(*, actor: Actor, tenant_id: str, user_id: str, product_id: str
     entitled (trialing, active, past due, expired). When several do, the oldest one answers;
     when none does but the user holds a license of a non-entitled one, that one is returned
     beside `False` so the caller can say why.
+
+    One statement when the user holds a license of the product (the licenses with their
+    subscription, plan and assigned count); a second only to tell an unknown tenant (404)
+    from an unlicensed user, and only for staff: a tenant's own key names a tenant that exists.
     """
-    tenant = tenant_get(actor=actor, tenant_id=tenant_id)
+    if not usable_id(tenant_id) or not actor.can_see_tenant(tenant_id):
+        raise NotFound("not_found", object="tenant", id=tenant_id)
+    if not (usable_id(user_id) and usable_id(product_id)):
+        return False, None
+    assigned = (
+        License.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("subscription_id"))
+        .order_by().values("subscription_id").annotate(n=Count("id")).values("n")
+    )
     held = (
-        License.objects.filter(tenant_id=tenant.pk, user_id=user_id, subscription__plan__product_id=product_id)
+        License.objects.filter(tenant_id=tenant_id, user_id=user_id, subscription__plan__product_id=product_id)
         .select_related("subscription", "subscription__plan")
+        .annotate(assigned=Subquery(assigned))
         .order_by("subscription_id")
     )
-    subscriptions = [lic.subscription for lic in held]
+    subscriptions = []
+    for lic in held:
+        sub = lic.subscription
+        sub.assigned_licenses = lic.assigned or 0  # type: ignore[attr-defined]
+        subscriptions.append(sub)
+    if not subscriptions and actor.tenant_id != tenant_id:
+        tenant_get(actor=actor, tenant_id=tenant_id)
     for sub in subscriptions:
         if sub.status in ENTITLED:
             return True, sub
     return False, (subscriptions[0] if subscriptions else None)
+
+
+def published_keys(*, at: datetime) -> list[dict]:
+    """The public keys (JWKs) that verify license tokens at wall-clock `at`: the signing key and
+    every retired key some unexpired token may still carry."""
+    from . import tokens
+
+    keep_after = at - tokens.publish_for()
+    keys = SigningKey.objects.filter(Q(retired_at__isnull=True) | Q(retired_at__gt=keep_after))
+    return [dict(k.public_jwk) for k in keys.order_by("-created_at", "-kid")]
