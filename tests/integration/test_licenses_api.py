@@ -142,3 +142,13 @@ def test_assigned_at_is_business_time() -> None:
     sub_id = buy(w)["id"]
     w.api.post(f"/subscriptions/{sub_id}/licenses", {"user": w.users[0].pk})
     assert License.objects.get().assigned_at == T0
+
+
+def test_license_check_shows_the_subscription_as_the_subscription_route_does() -> None:
+    w = make_world(users=2)
+    sub_id = buy(w, quantity=2)["id"]
+    w.api.post(f"/subscriptions/{sub_id}/licenses", {"user": w.users[0].pk})
+    body = w.api.get("/licenses/check", {"tenant": w.tenant.pk, "user": w.users[0].pk, "product": w.plan.product_id})
+    assert body["Content-Type"] == w.api.get(f"/subscriptions/{sub_id}")["Content-Type"]
+    assert body.json() == {"licensed": True, "subscription": w.api.get(f"/subscriptions/{sub_id}").json()}
+    assert body.json()["subscription"]["assigned_licenses"] == 1

@@ -13,6 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.backends.postgresql import base, schema
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
+
+TIMESTAMPTZ_OID = base.TIMESTAMPTZ_OID
 
 
 class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
@@ -22,3 +26,23 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
+
+    def prepared_cursor(self) -> Any:
+        """A cursor that binds parameters on the server, so that psycopg prepares a statement it
+        runs again and again (after its `prepare_threshold`, 5 runs) and PostgreSQL stops
+        planning it each time. Django's own cursors bind on the client and are never prepared.
+
+        For the few hot statements whose planning costs more than their execution (the license
+        check: 1.1 ms of planning against 0.2 ms of execution). Queries are logged and errors
+        wrapped as on any Django cursor.
+        """
+        import psycopg
+
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = psycopg.Cursor(self.connection)
+            tzloader = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != tzloader.timezone:
+                register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
