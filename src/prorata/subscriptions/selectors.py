@@ -70,6 +70,39 @@ def subscription_get(*, actor: Actor, subscription_id: str) -> Subscription:
     return sub
 
 
+def subscription_for_decision(*, actor: Actor, subscription_id: str) -> Subscription:
+    """The subscription as the cancellation decision reads it, in one statement: with its plan,
+    its tenant and the tenant's test clock, `assigned_licenses` and `has_default_card` (whether
+    the tenant has a default payment method). NotFound as `subscription_get`.
+
+    The decision is asked before every cancel page and by the vendor's app; one statement
+    instead of five (subscription, clock, assigned count, card) is most of its time.
+    """
+    from django.db.models import Exists, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from prorata.licenses.models import License
+    from prorata.tenants.models import PaymentMethod
+
+    assigned = (
+        License.objects.filter(tenant_id=OuterRef("tenant_id"), subscription_id=OuterRef("pk"))
+        .order_by().values("subscription_id").annotate(n=Count("id")).values("n")
+    )
+    sub = (
+        visible_subscriptions(actor)
+        .filter(pk=subscription_id)
+        .select_related("plan", "tenant__test_clock")
+        .annotate(
+            assigned_licenses=Coalesce(Subquery(assigned), 0),
+            has_default_card=Exists(PaymentMethod.objects.filter(tenant_id=OuterRef("tenant_id"), is_default=True)),
+        )
+        .first()
+    )
+    if sub is None:
+        raise NotFound("not_found", object="subscription", id=subscription_id)
+    return sub
+
+
 def subscriptions_list(
     *, actor: Actor, tenant: Tenant | None = None, limit: int | None = None, starting_after: str | None = None
 ) -> tuple[list[Subscription], bool]:
