@@ -22,25 +22,19 @@ _CHECK_SQL: str | None = None
 
 def _check_sql() -> str:
     """The license check's one statement: the user's licenses of the product with their
-    subscription, its plan's product and currency, and its assigned count.
-
-    Written once in SQL instead of built by the ORM per call: the vendor's application asks on
-    every sign-in, and compiling the equivalent queryset cost more than running it (about 1 ms
-    of the request's CPU against 0.1 ms in PostgreSQL; bench/api_load.py). The columns are
-    the model's own, so a new field of Subscription is read here too.
-    """
+    subscription, its plan's product and currency, and its assigned count (prorata.platform.hotpath:
+    written once instead of compiled by the ORM on every sign-in the vendor's app checks)."""
     global _CHECK_SQL
     if _CHECK_SQL is None:
-
-        def q(name: str) -> str:
-            return connection.ops.quote_name(name)
+        from prorata.platform.hotpath import quote as q
+        from prorata.platform.hotpath import select_list
 
         lic, sub, plan = (q(m._meta.db_table) for m in (License, Subscription, Plan))
-        columns = ", ".join(f"{sub}.{q(f.column)}" for f in Subscription._meta.concrete_fields)
         _CHECK_SQL = (
-            f"SELECT {columns}, {plan}.{q('product_id')} AS plan_product_id, {plan}.{q('currency')} AS plan_currency, "
+            f"SELECT {select_list(Subscription, Subscription._meta.db_table)}, "
+            f"{plan}.{q('product_id')}, {plan}.{q('currency')}, "
             f"(SELECT COUNT(*) FROM {lic} held WHERE held.{q('tenant_id')} = {lic}.{q('tenant_id')} "
-            f"AND held.{q('subscription_id')} = {lic}.{q('subscription_id')}) AS assigned_licenses "
+            f"AND held.{q('subscription_id')} = {lic}.{q('subscription_id')}) "
             f"FROM {lic} JOIN {sub} ON {sub}.{q('id')} = {lic}.{q('subscription_id')} "
             f"JOIN {plan} ON {plan}.{q('id')} = {sub}.{q('plan_id')} "
             f"WHERE {lic}.{q('tenant_id')} = %s AND {lic}.{q('user_id')} = %s AND {plan}.{q('product_id')} = %s "
@@ -89,22 +83,18 @@ def licenses_for_users(*, actor: Actor, tenant_id: str, user_ids: list[str]) -> 
 
 
 def _held(tenant_id: str, user_id: str, product_id: str) -> list[Subscription]:
-    """The subscriptions of the product whose license the user holds, each with its assigned
-    count and its plan's product and currency, oldest first. On PostgreSQL the statement is
-    prepared once per connection (prorata.platform.postgresql: `prepared_cursor`)."""
-    params = [tenant_id, user_id, product_id]
-    prepared = getattr(connection, "prepared_cursor", None)
-    if prepared is None:
-        return list(Subscription.objects.raw(_check_sql(), params))
-    with prepared() as cursor:
-        cursor.execute(_check_sql(), params)
-        rows = cursor.fetchall()
-    names = [f.attname for f in Subscription._meta.concrete_fields]
-    fields = len(names)
+    """The subscriptions of the product whose license the user holds, oldest first, each with
+    `assigned_licenses` and its plan (product and currency read; the rest deferred)."""
+    from prorata.platform import hotpath
+
     held = []
-    for row in rows:
-        sub = Subscription.from_db(connection.alias, names, row[:fields])
-        sub.plan_product_id, sub.plan_currency, sub.assigned_licenses = row[fields:]  # type: ignore[attr-defined]
+    fields = hotpath.width(Subscription)
+    for row in hotpath.fetch(_check_sql(), [tenant_id, user_id, product_id]):
+        sub = hotpath.instance(Subscription, row)
+        product, currency, sub.assigned_licenses = row[fields:]  # type: ignore[attr-defined]
+        # The plan's two columns the answer shows; its other fields are deferred (read on
+        # access), never silently empty.
+        sub.plan = Plan.from_db(connection.alias, ["id", "product_id", "currency"], [sub.plan_id, product, currency])
         held.append(sub)
     return held
 
@@ -126,12 +116,6 @@ def license_check(*, actor: Actor, tenant_id: str, user_id: str, product_id: str
     subscriptions: list[Subscription] = []
     if usable_id(user_id) and usable_id(product_id):
         subscriptions = _held(tenant_id, user_id, product_id)
-    for sub in subscriptions:
-        # The plan's two columns the answer shows, joined in the same statement; its other
-        # fields are deferred (read on access), never silently empty.
-        sub.plan = Plan.from_db(  # type: ignore[attr-defined]
-            connection.alias, ["id", "product_id", "currency"], [sub.plan_id, sub.plan_product_id, sub.plan_currency]
-        )
     if not subscriptions and actor.tenant_id != tenant_id:
         tenant_get(actor=actor, tenant_id=tenant_id)
     for sub in subscriptions:
