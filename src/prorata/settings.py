@@ -307,3 +307,6 @@ PRORATA_BENCH_BASELINE = os.environ.get("PRORATA_BENCH_BASELINE", "") == "1"
 # Signed license tokens (POST /api/v1/licenses/token): how long one states its answer, seconds.
 # It is also how stale the vendor's offline check may be after a license is removed.
 PRORATA_LICENSE_TOKEN_TTL = int(os.environ.get("PRORATA_LICENSE_TOKEN_TTL", "3600"))
+# The license check and the cancellation decision run prepared statements on PostgreSQL; 0 for a
+# connection pooler in transaction mode that cannot keep them (docs/operations.md).
+PRORATA_PREPARED_STATEMENTS = os.environ.get("PRORATA_PREPARED_STATEMENTS", "1") != "0"
