@@ -3,8 +3,8 @@
 The license check and the cancellation decision run on every sign-in and every cancel page.
 Built by the ORM per call, their statements cost more to compile (about 1 ms of CPU each) than
 PostgreSQL took to run them, and PostgreSQL planned each one afresh. Here a statement is written
-once from the models' own columns, run on PostgreSQL through a server-binding cursor that psycopg
-prepares after five runs (prorata.platform.postgresql), and its rows become ordinary model
+once from the models' own columns, run on PostgreSQL as a prepared statement, planned once per
+connection (prorata.platform.postgresql), and its rows become ordinary model
 instances, each column through the same converters the ORM applies (so SQLite's text dates come
 back as aware datetimes, as from a queryset). Same tables, same tests, one statement each.
 """
