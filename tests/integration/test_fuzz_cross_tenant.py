@@ -88,6 +88,8 @@ def body_for(operation: dict[str, Any], components: dict[str, Any], ids: dict[st
             body[name] = DEFAULTS[name]
         elif name == "plan":
             body[name] = ids["plan"]
+        elif name == "product":
+            body[name] = ids["product"]
     return body, names_b
 
 

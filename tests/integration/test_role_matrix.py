@@ -165,6 +165,8 @@ def page_area(route: str, name: str) -> str:
         return PUBLIC
     if name == "stripe_webhook":
         return PUBLIC  # Stripe's events: authenticated by their signature, not by a session
+    if name == "licenses:jwks":
+        return PUBLIC  # the public keys that verify license tokens: for anyone to fetch
     if name.startswith(("tenants:user", "licenses:")):
         return USERS
     if name.startswith("support:") and not name.startswith("support:request"):

@@ -62,3 +62,25 @@ def bulk(request: HttpRequest) -> HttpResponse:
     for line in refused:
         messages.error(request, line)
     return HttpResponseRedirect(target)
+
+
+def jwks(request: HttpRequest) -> HttpResponse:
+    """/.well-known/jwks.json: the public keys that verify license tokens (RFC 7517), for the
+    vendor's application to fetch now and then and verify tokens offline."""
+    import json
+
+    from django.http import HttpResponseNotAllowed
+
+    from prorata.core.clock import system_clock
+
+    from .selectors import published_keys
+
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    body = json.dumps({"keys": published_keys(at=system_clock.now())})
+    response = HttpResponse(body, content_type="application/jwk-set+json")
+    # A rotated key is published before it signs anything fetched after this: five minutes of
+    # caching is well inside the time a retired key stays published.
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
