@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("prorata.billing.urls")),
     path("", include("prorata.notifications.urls")),
     path("", include("prorata.support.urls")),
+    path("", include("prorata.console.urls")),
 ]
 
 handler400 = "prorata.web.errors.bad_request"

@@ -4,6 +4,7 @@ list pagination, with their messages."""
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "invitation_accepted": _("This person has already chosen a password; there is nothing to send."),
     # Tenants and users
     "invalid_tenant_name": _("The name must be 1 to %(max)s characters."),
     "invalid_display_name": _("The display name must be 1 to %(max)s characters."),

@@ -16,6 +16,7 @@ from .charges import (
     calls_take,
 )
 from .credit_notes import credit_note_add
+from .manual_credit import tenant_credit_add
 from .invoices import (
     IssuedInvoice,
     TenantCredit,
@@ -37,6 +38,7 @@ from .settlement import (
 )
 
 __all__ = [
+    "tenant_credit_add",
     "IssuedInvoice", "TenantCredit", "actor_from_json", "call_find", "call_record", "call_redo", "call_values",
     "calls_claim_stale", "calls_in_flight", "calls_in_flight_notes", "calls_make", "calls_release", "calls_take",
     "credit_give_back", "credit_note_add", "credit_notes_complete", "credit_notes_finish", "credit_notes_prepare",

@@ -8,7 +8,8 @@ from .payment_methods import (
     payment_method_setup,
     uses_stripe,
 )
-from .tenants import tenant_create
+from .invitations import invitation_resend, invitation_send
+from .tenants import tenant_create, tenant_onboard, tenant_update
 from .test_clocks import test_clock_advance, test_clock_create
 from .users import user_create, user_remove, user_set_language, user_set_password
 
@@ -21,6 +22,10 @@ __all__ = [
     "payment_method_setup",
     "uses_stripe",
     "tenant_create",
+    "tenant_onboard",
+    "tenant_update",
+    "invitation_resend",
+    "invitation_send",
     "test_clock_advance",
     "test_clock_create",
     "user_create",
