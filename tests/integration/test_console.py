@@ -79,7 +79,7 @@ def test_plan_refusals_are_translated_beside_their_field_and_keep_the_form(conso
     page = response.content.decode()
     assert response.status_code == 400
     assert "JPY 没有辅币单位" in page  # the price: yen have no minor unit
-    assert "确保该值大于或等于 0" in page  # Django's own translated bound
+    assert "确保该值大于或等于0" in page  # Django's own translated bound
     assert 'value="BB 年付"' in page and 'value="1200.5"' in page  # what was typed is kept
     assert "plan_max_assigned_not_negative" not in page and "invalid_policy" not in page
     body.update(price="1200", max_assigned_for_online_cancel="")
