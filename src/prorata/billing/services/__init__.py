@@ -16,7 +16,6 @@ from .charges import (
     calls_take,
 )
 from .credit_notes import credit_note_add
-from .manual_credit import tenant_credit_add
 from .invoices import (
     IssuedInvoice,
     TenantCredit,
@@ -28,6 +27,7 @@ from .invoices import (
     payment_snapshot,
     tenant_credits,
 )
+from .manual_credit import tenant_credit_add
 from .settlement import (
     actor_from_json,
     call_values,

@@ -1,6 +1,7 @@
 """Tenant-side writes, split by use case. Import them from here."""
 
 from .api_keys import apikey_create, apikey_revoke
+from .invitations import invitation_resend, invitation_send
 from .payment_methods import (
     payment_method_add,
     payment_method_remove,
@@ -8,7 +9,6 @@ from .payment_methods import (
     payment_method_setup,
     uses_stripe,
 )
-from .invitations import invitation_resend, invitation_send
 from .tenants import tenant_create, tenant_onboard, tenant_update
 from .test_clocks import test_clock_advance, test_clock_create
 from .users import user_create, user_remove, user_set_language, user_set_password
