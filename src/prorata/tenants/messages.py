@@ -4,6 +4,9 @@ list pagination, with their messages."""
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "email_of_deleted_user": _("%(email)s belongs to a user removed less than 30 days ago. Restore them under Deleted users instead."),
+    "restore_expired": _("This user was removed more than %(days)s days ago and can no longer be restored."),
+    "cannot_change_own_role": _("You cannot take the global admin role from yourself. Ask another global admin."),
     "invitation_accepted": _("This person has already chosen a password; there is nothing to send."),
     # Tenants and users
     "invalid_tenant_name": _("The name must be 1 to %(max)s characters."),

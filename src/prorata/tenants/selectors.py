@@ -50,7 +50,15 @@ def tenants_list(*, actor: Actor, limit: int | None = None, starting_after: str 
 def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
     if not actor.can_see_tenant(tenant.pk):
         return User.objects.none()
-    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
+    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__isnull=True)
+
+
+def deleted_users(*, actor: Actor, tenant: Tenant, since: datetime) -> list[User]:
+    """The tenant's users removed at or after `since` (still restorable), most recent first."""
+    if not actor.can_see_tenant(tenant.pk):
+        return []
+    return list(User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__gte=since)
+                .order_by("-deleted_at", "id")[:500])
 
 
 def global_admins(*, actor: Actor, tenant: Tenant) -> list[User]:

@@ -11,7 +11,7 @@ from .payment_methods import (
 )
 from .tenants import tenant_create, tenant_onboard, tenant_update
 from .test_clocks import test_clock_advance, test_clock_create
-from .users import user_create, user_remove, user_set_language, user_set_password
+from .users import RESTORE_DAYS, user_create, user_remove, user_restore, user_set_language, user_set_password, user_update
 
 __all__ = [
     "apikey_create",
@@ -30,6 +30,9 @@ __all__ = [
     "test_clock_create",
     "user_create",
     "user_remove",
+    "user_restore",
+    "user_update",
+    "RESTORE_DAYS",
     "user_set_language",
     "user_set_password",
 ]
