@@ -126,6 +126,10 @@ def users_matching_ids(*, actor: Actor, tenant: Tenant, q: str = "", role: str =
     return list(_users_matching(actor, tenant, q, role, license).order_by("id").values_list("id", flat=True))
 
 
+def users_by_ids(*, actor: Actor, tenant: Tenant, user_ids: list[str]) -> QuerySet[User]:
+    return _tenant_users(actor, tenant).filter(pk__in=user_ids).order_by("display_name", "id")
+
+
 def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]:
     if not actor.can_see_tenant(tenant.pk):
         raise NotFound("not_found", object="tenant", id=tenant.pk)

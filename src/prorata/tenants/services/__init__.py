@@ -11,7 +11,16 @@ from .payment_methods import (
 )
 from .tenants import tenant_create, tenant_onboard, tenant_update
 from .test_clocks import test_clock_advance, test_clock_create
-from .users import RESTORE_DAYS, user_create, user_remove, user_restore, user_set_language, user_set_password, user_update
+from .user_import import users_import_apply, users_import_preview
+from .users import (
+    RESTORE_DAYS,
+    user_create,
+    user_remove,
+    user_restore,
+    user_set_language,
+    user_set_password,
+    user_update,
+)
 
 __all__ = [
     "apikey_create",
@@ -32,6 +41,8 @@ __all__ = [
     "user_remove",
     "user_restore",
     "user_update",
+    "users_import_apply",
+    "users_import_preview",
     "RESTORE_DAYS",
     "user_set_language",
     "user_set_password",
