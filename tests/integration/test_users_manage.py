@@ -41,7 +41,7 @@ def _zh(client: Client) -> Client:
 def test_a_users_name_and_role_are_edited_and_audited(org):
     tenant, admin, client, _ = org
     person = make_user(tenant, "user", display_name="Bo")
-    assert 'href="/users/%s/edit/"' % person.pk in client.get(f"/users/{person.pk}/").content.decode()
+    assert f'href="/users/{person.pk}/edit/"' in client.get(f"/users/{person.pk}/").content.decode()
     done = client.post(f"/users/{person.pk}/edit/", {"display_name": "Bo Chen", "role": "billing_admin"})
     assert done.status_code == 302
     person.refresh_from_db()
