@@ -126,6 +126,12 @@ def users_matching_ids(*, actor: Actor, tenant: Tenant, q: str = "", role: str =
     return list(_users_matching(actor, tenant, q, role, license).order_by("id").values_list("id", flat=True))
 
 
+def users_export_rows(*, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "") -> list[tuple[str, str, str, str]]:
+    """(id, email, display name, role) of every user matching the search and filters, by name."""
+    return list(_users_matching(actor, tenant, q, role, license).order_by("display_name", "id")
+                .values_list("id", "email", "display_name", "role"))
+
+
 def users_by_ids(*, actor: Actor, tenant: Tenant, user_ids: list[str]) -> QuerySet[User]:
     return _tenant_users(actor, tenant).filter(pk__in=user_ids).order_by("display_name", "id")
 

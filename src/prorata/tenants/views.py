@@ -212,20 +212,16 @@ def users_export(request: HttpRequest) -> HttpResponse:
     import tablib
     from django.http import HttpResponse as Response
 
-    from prorata.licenses.selectors import licenses_for_users
+    from prorata.licenses.selectors import licensed_product_names
 
     actor, tenant = actor_of(request), tenant_of(request)
     q = (request.GET.get("q") or "").strip()[:200]
-    ids = selectors.users_matching_ids(actor=actor, tenant=tenant, q=q, role=request.GET.get("role") or "",
+    rows = selectors.users_export_rows(actor=actor, tenant=tenant, q=q, role=request.GET.get("role") or "",
                                        license=request.GET.get("license") or "")
+    products = licensed_product_names(actor=actor, tenant_id=tenant.pk)
     data = tablib.Dataset(headers=list(EXPORT_HEADERS))
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        people = list(selectors.users_by_ids(actor=actor, tenant=tenant, user_ids=chunk))
-        held = licenses_for_users(actor=actor, tenant_id=tenant.pk, user_ids=chunk)
-        for u in people:
-            products = sorted({lic.subscription.plan.product.name for lic in held[u.pk]})
-            data.append([u.email, u.display_name, u.role, "; ".join(products)])
+    for user_id, email, name, role in rows:
+        data.append([email, name, role, "; ".join(products.get(user_id, ()))])
     response = Response(data.export("csv"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'
     return response
