@@ -261,7 +261,12 @@ def users_import(request: HttpRequest) -> HttpResponse:
             ready = [r.as_dict() for r in rows if r.action in ("create", "update")]
             request.session[IMPORT_SESSION_KEY] = {"tenant": tenant.pk, "rows": ready}
             counts = {a: sum(1 for r in rows if r.action == a) for a in ("create", "update", "unchanged", "error")}
-            shown = [{"row": r, "why": message_for(*r.error) if r.error else ""} for r in rows if r.action != "unchanged"]
+            from .models import Role
+
+            labels = dict(Role.choices)
+            shown = [{"row": r, "why": message_for(*r.error) if r.error else "", "role": labels.get(r.role, r.role),
+                      "before_role": labels.get(r.before.get("role", ""), "")}
+                     for r in rows if r.action != "unchanged"]
             return render(request, "tenants/users_import_preview.html",
                           {"counts": counts, "rows": shown[:500], "more": max(0, len(shown) - 500), "ready": len(ready)})
     status = 400 if request.method == "POST" else 200
