@@ -225,3 +225,19 @@ def test_the_tenant_page_lists_its_subscriptions_with_money_formatted(console):
     assert "3600" not in page and "{&quot;" not in page
     listing = console.get("/console/tenants/?q=" + tenant.name).content.decode()
     assert tenant.name in listing
+
+
+def test_odd_input_is_a_clear_refusal_never_a_500(console):
+    tenant = make_tenant(test_clock=make_clock(utc(2026, 4, 1)))
+    assert console.get("/console/tenants/ten_nope/").status_code == 404
+    assert console.get("/console/plans/x%00y/").status_code in (400, 404)
+    assert console.get(f"/console/tenants/{tenant.pk}/clock/").status_code == 405
+    for amount in ("NaN", "Infinity", "1e400", "-5", "--5", "5" * 40):
+        refused = console.post(f"/console/tenants/{tenant.pk}/credit/", {"amount": amount, "reason": "x"})
+        assert refused.status_code == 400, amount
+    backwards = console.post(f"/console/tenants/{tenant.pk}/clock/", {"to": "2020-01-01T00:00"}, follow=True)
+    assert backwards.status_code == 200 and "notice-error" in backwards.content.decode()
+    garbage = console.post(f"/console/tenants/{tenant.pk}/clock/", {"to": "soon"}, follow=True)
+    assert "Enter the date and time to advance to" in garbage.content.decode()
+    tenant.refresh_from_db()
+    assert tenant.credit_balance == 0
