@@ -94,14 +94,14 @@ def plan_create(
 
 
 def _product_locked(product_id: str) -> Product:
-    product = Product.objects.select_for_update().filter(pk=product_id).first() if usable_id(product_id) else None
+    product = Product.objects.select_for_update(no_key=True).filter(pk=product_id).first() if usable_id(product_id) else None
     if product is None:
         raise NotFound("not_found", details={"field": "product"}, object="product", id=product_id)
     return product
 
 
 def _plan_locked(plan_id: str) -> Plan:
-    plan = Plan.objects.select_for_update().filter(pk=plan_id).first() if usable_id(plan_id) else None
+    plan = Plan.objects.select_for_update(no_key=True).filter(pk=plan_id).first() if usable_id(plan_id) else None
     if plan is None:
         raise NotFound("not_found", details={"field": "plan"}, object="plan", id=plan_id)
     return plan

@@ -52,7 +52,7 @@ def tenant_credit_add(*, actor: Actor, tenant_id: str, amount: int, reason: str,
     with transaction.atomic():
         # The tenant's row is locked: the same key submitted twice at once is added once, and the
         # balance moves with no other writer in between.
-        tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first() if usable_id(tenant_id) else None
+        tenant = Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).first() if usable_id(tenant_id) else None
         if tenant is None:
             raise NotFound("not_found", object="tenant", id=tenant_id)
         done = ManualCredit.objects.filter(tenant_id=tenant.pk, key=key).first()

@@ -39,7 +39,7 @@ def tenant_create(
         clock = None
         if test_clock_id is not None:
             # Locked so that the clock cannot move between reading its time and creating the tenant.
-            clock = TestClock.objects.select_for_update().filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
+            clock = TestClock.objects.select_for_update(no_key=True).filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
             if clock is None:
                 raise NotFound("not_found", details={"field": "test_clock"}, object="test_clock", id=test_clock_id)
         now = ensure_utc(clock.frozen_time) if clock else system_clock.now()
@@ -66,7 +66,7 @@ def tenant_update(*, actor: Actor, tenant_id: str, name: str, country: str, lang
     language = v.clean_language(language)
     timezone = v.clean_timezone(timezone)
     with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first() if usable_id(tenant_id) else None
+        tenant = Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).first() if usable_id(tenant_id) else None
         if tenant is None:
             raise NotFound("not_found", object="tenant", id=tenant_id)
         after = {"name": name, "country": country, "language": language, "timezone": timezone}
