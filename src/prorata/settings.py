@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "prorata.webhooks",
     "prorata.notifications",
     "prorata.platform",
+    "prorata.console",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("prorata.billing.urls")),
     path("", include("prorata.notifications.urls")),
     path("", include("prorata.support.urls")),
+    path("", include("prorata.console.urls")),
 ]
 
 if getattr(settings, "PRORATA_BENCH_BASELINE", False):

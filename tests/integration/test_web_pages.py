@@ -140,7 +140,7 @@ def test_users_add_assign_remove(stage):
     page = client.get("/users/").content.decode()
     assert page.count('name="users"') == User.objects.filter(tenant=stage.tenant).count()
     client.post(f"/users/{stage.users[0].pk}/remove/")
-    assert not User.objects.filter(pk=stage.users[0].pk).exists()
+    assert User.objects.get(pk=stage.users[0].pk).deleted_at is not None  # a deleted user, restorable
     assert License.objects.filter(user_id=stage.users[0].pk).count() == 0
     assert License.objects.filter(subscription_id=stage.big.pk).count() == 24
 

@@ -298,3 +298,28 @@ class GatewayCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class ManualCredit(models.Model):
+    """Credit an operator added to a tenant's balance by hand (a goodwill gesture, a correction).
+
+    Identified by the tenant and a business key chosen when the review page was shown, so that a
+    second submit of the same confirmation adds nothing: the second insert meets the first row.
+    """
+
+    pk = models.CompositePrimaryKey("tenant", "key")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="manual_credits")
+    key = models.CharField(max_length=64)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=500)
+    # Who added it (the actor's id and label as the audit row has them).
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="manual_credit_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}/{self.key}"

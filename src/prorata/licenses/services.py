@@ -22,7 +22,7 @@ from .selectors import assigned_count, license_check
 
 
 def _tenant_user(tenant_id: str, user_id: str) -> User:
-    user = User.objects.filter(pk=user_id, tenant_id=tenant_id, role__in=TENANT_ROLES).first()
+    user = User.objects.filter(pk=user_id, tenant_id=tenant_id, role__in=TENANT_ROLES, deleted_at__isnull=True).first()
     if user is None:
         raise NotFound("not_found", object="user", id=user_id)
     return user

@@ -172,6 +172,8 @@ def get_user(request: HttpRequest, tenant_id: str, user_id: str) -> dict[str, An
 @router.delete(
     "/tenants/{tenant_id}/users/{user_id}", response={204: None, **errors(403, 404, 409)}, tags=["users"],
     operation_id="user_remove", summary="Remove a user; their licenses are freed",
+    description="The person can no longer sign in and holds no license. They are kept as a deleted user for 30 days "
+                "and can be restored by a global admin in the admin center (Users › Deleted users), without their licenses.",
 )
 def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> Status[None]:
     actor = actor_of(request)

@@ -91,6 +91,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(null=True, blank=True)
+    # Removed from the tenant at this time (business time): signs in no more, holds no license,
+    # is listed under Deleted users and may be restored for RESTORE_DAYS (as Microsoft 365's
+    # deleted users); after that the row is purged when its e-mail is used again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -59,7 +59,15 @@ def tenants_list(*, actor: Actor, limit: int | None = None, starting_after: str 
 def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
     if not actor.can_see_tenant(tenant.pk):
         return User.objects.none()
-    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
+    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__isnull=True)
+
+
+def deleted_users(*, actor: Actor, tenant: Tenant, since: datetime) -> list[User]:
+    """The tenant's users removed at or after `since` (still restorable), most recent first."""
+    if not actor.can_see_tenant(tenant.pk):
+        return []
+    return list(User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__gte=since)
+                .order_by("-deleted_at", "id")[:500])
 
 
 def global_admins(*, actor: Actor, tenant: Tenant) -> list[User]:
@@ -125,6 +133,16 @@ def users_search(
 def users_matching_ids(*, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "") -> list[str]:
     """The ids of every user matching the search and filters (for "select all matching")."""
     return list(_users_matching(actor, tenant, q, role, license).order_by("id").values_list("id", flat=True))
+
+
+def users_export_rows(*, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "") -> list[tuple[str, str, str, str]]:
+    """(id, email, display name, role) of every user matching the search and filters, by name."""
+    return list(_users_matching(actor, tenant, q, role, license).order_by("display_name", "id")
+                .values_list("id", "email", "display_name", "role"))
+
+
+def users_by_ids(*, actor: Actor, tenant: Tenant, user_ids: list[str]) -> QuerySet[User]:
+    return _tenant_users(actor, tenant).filter(pk__in=user_ids).order_by("display_name", "id")
 
 
 def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]:

@@ -21,6 +21,7 @@ AREAS: dict[str, frozenset[str]] = {
     "billing": frozenset({GLOBAL_ADMIN, BILLING_ADMIN}),
     "support": frozenset({SUPPORT_ENGINEER}),
     "reports": frozenset({OPERATOR}),
+    "console": frozenset({OPERATOR}),
 }
 
 

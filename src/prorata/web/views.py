@@ -29,7 +29,7 @@ def root(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.role == "support_engineer":
         return HttpResponseRedirect(reverse("support:queue"))
     if user.is_authenticated and user.role == "operator":
-        return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("console:tenants"))
     return home(request)
 
 

@@ -28,6 +28,7 @@ from .invoices import (
     tenant_credits,
     tenants_lock,
 )
+from .manual_credit import tenant_credit_add
 from .settlement import (
     actor_from_json,
     call_values,
@@ -38,6 +39,7 @@ from .settlement import (
 )
 
 __all__ = [
+    "tenant_credit_add",
     "IssuedInvoice", "TenantCredit", "actor_from_json", "call_find", "call_record", "call_redo", "call_values",
     "calls_claim_stale", "calls_in_flight", "calls_in_flight_notes", "calls_make", "calls_release", "calls_take",
     "credit_give_back", "credit_note_add", "credit_notes_complete", "credit_notes_finish", "credit_notes_prepare",

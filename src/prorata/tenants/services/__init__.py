@@ -1,6 +1,7 @@
 """Tenant-side writes, split by use case. Import them from here."""
 
 from .api_keys import apikey_create, apikey_revoke
+from .invitations import invitation_resend, invitation_send
 from .payment_methods import (
     payment_method_add,
     payment_method_remove,
@@ -8,9 +9,18 @@ from .payment_methods import (
     payment_method_setup,
     uses_stripe,
 )
-from .tenants import tenant_create
+from .tenants import tenant_create, tenant_onboard, tenant_update
 from .test_clocks import test_clock_advance, test_clock_create
-from .users import user_create, user_remove, user_set_language, user_set_password
+from .user_import import users_import_apply, users_import_preview
+from .users import (
+    RESTORE_DAYS,
+    user_create,
+    user_remove,
+    user_restore,
+    user_set_language,
+    user_set_password,
+    user_update,
+)
 
 __all__ = [
     "apikey_create",
@@ -21,10 +31,19 @@ __all__ = [
     "payment_method_setup",
     "uses_stripe",
     "tenant_create",
+    "tenant_onboard",
+    "tenant_update",
+    "invitation_resend",
+    "invitation_send",
     "test_clock_advance",
     "test_clock_create",
     "user_create",
     "user_remove",
+    "user_restore",
+    "user_update",
+    "users_import_apply",
+    "users_import_preview",
+    "RESTORE_DAYS",
     "user_set_language",
     "user_set_password",
 ]
