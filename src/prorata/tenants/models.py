@@ -166,3 +166,23 @@ class PaymentMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
+
+
+class BillingProfile(models.Model):
+    """Whom the invoices are made out to: the organisation's legal name, postal address and tax
+    id, printed on every invoice. Written by `billing_profile_update` only."""
+
+    tenant = models.OneToOneField(Tenant, primary_key=True, on_delete=models.CASCADE, related_name="billing_profile")
+    legal_name = models.CharField(max_length=200, blank=True, default="")
+    address_line1 = models.CharField(max_length=200, blank=True, default="")
+    address_line2 = models.CharField(max_length=200, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    region = models.CharField(max_length=100, blank=True, default="")
+    postal_code = models.CharField(max_length=20, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    # As validated for `country` (python-stdnum's compact form).
+    tax_id = models.CharField(max_length=40, blank=True, default="")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.legal_name or str(self.tenant_id)

@@ -1,6 +1,7 @@
 """Tenant-side writes, split by use case. Import them from here."""
 
 from .api_keys import apikey_create, apikey_revoke
+from .billing_profile import billing_profile_update
 from .payment_methods import (
     payment_method_add,
     payment_method_remove,
@@ -15,6 +16,7 @@ from .users import user_create, user_remove, user_set_language, user_set_passwor
 __all__ = [
     "apikey_create",
     "apikey_revoke",
+    "billing_profile_update",
     "payment_method_add",
     "payment_method_remove",
     "payment_method_set_default",
