@@ -293,3 +293,12 @@ PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
 PRORATA_WORKER_STALE_SECONDS = float(os.environ.get("PRORATA_WORKER_STALE_SECONDS", "60"))
 # When set, /metrics asks for "Authorization: Bearer <token>".
 PRORATA_METRICS_TOKEN = os.environ.get("PRORATA_METRICS_TOKEN", "")
+
+# The seller printed at the top of every invoice (the vendor running this install). The address
+# takes "\n" between its lines. PRORATA_CJK_FONT: a TrueType font (.ttf or .ttc) with Chinese
+# glyphs, embedded (subset) in Chinese invoice PDFs; by default Debian's fonts-wqy-microhei.
+PRORATA_SELLER_NAME = os.environ.get("PRORATA_SELLER_NAME", "Prorata")
+PRORATA_SELLER_ADDRESS = os.environ.get("PRORATA_SELLER_ADDRESS", "").replace("\\n", "\n")
+PRORATA_SELLER_TAX_ID = os.environ.get("PRORATA_SELLER_TAX_ID", "")
+PRORATA_SELLER_EMAIL = os.environ.get("PRORATA_SELLER_EMAIL", "")
+PRORATA_CJK_FONT = os.environ.get("PRORATA_CJK_FONT", "")

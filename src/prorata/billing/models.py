@@ -93,7 +93,10 @@ class InvoiceLine(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=15, choices=LineKind.choices)
+    # In the tenant's language when issued; `translations` has it in every admin-center language
+    # ({"en": …, "zh-Hans": …}), so that an invoice read or printed in Chinese has no English line.
     description = models.CharField(max_length=300)
+    translations = models.JSONField(default=dict, blank=True, db_default={})
     quantity = models.IntegerField(default=1)
     unit_amount = models.BigIntegerField(default=0)
     # Signed: charges positive, credit applied negative. Each line rounded once.

@@ -85,8 +85,15 @@ def bills(request: HttpRequest) -> HttpResponse:
 
 @area("billing")
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    from prorata.billing.documents import active_language, customer_party, line_description, seller_party
+
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
-    return render(request, "billing/invoice.html", {"invoice": invoice, "lines": list(invoice.lines.all())})
+    language = active_language()
+    lines = [{"line": x, "description": line_description(x, language)} for x in invoice.lines.all()]
+    return render(request, "billing/invoice.html", {
+        "invoice": invoice, "lines": lines, "seller": seller_party(),
+        "customer": customer_party(tenant_of(request), babel_locale()),
+    })
 
 
 @area("billing")
@@ -94,7 +101,8 @@ def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
     from prorata.billing.documents import invoice_pdf_bytes
 
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
-    data = invoice_pdf_bytes(invoice, tenant_name=tenant_of(request).name)
+    tenant = tenant_of(request)
+    data = invoice_pdf_bytes(invoice, tenant_name=tenant.name, tenant=tenant)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
     return response
