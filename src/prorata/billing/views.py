@@ -85,7 +85,12 @@ def bills(request: HttpRequest) -> HttpResponse:
 
 @area("billing")
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    from prorata.billing.documents import active_language, customer_party, line_description, seller_party
+    from prorata.billing.documents import (
+        active_language,
+        customer_party,
+        line_description,
+        seller_party,
+    )
 
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
     language = active_language()
