@@ -120,7 +120,7 @@ def test_home_lists_what_needs_doing_each_with_where_it_is_fixed(stage):
     page = client.get("/").content.decode()
     assert "The card VISA •••• 4242 expires at the end of 02/2026." in page
     assert "All 5 licenses of Office 365 E1 are assigned." in page
-    assert f'href="/billing/products/{stage.small.pk}/buy-licenses/"' in page
+    assert f'href="/billing/products/{stage.small.pk}/#buy-count"' in page
     assert "Your callback request about Office 365 E3 is waiting for a support engineer." in page
     assert f'href="/support/requests/{callback.pk}/"' in page
     # Past the card's expiry it is an alert.

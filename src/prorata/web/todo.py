@@ -73,7 +73,7 @@ def todo_items(*, actor: Any, tenant: Any, subscriptions: list[Any], now: dateti
                     text = ngettext("Only %(left)s license of %(product)s is left.",
                                     "Only %(left)s licenses of %(product)s are left.", left) % {"left": left, "product": product}
                 items.append(Todo("licenses_running_out", "warning", text,
-                                  reverse("subscriptions:buy_licenses", args=[sub.pk]), _("Buy licenses")))
+                                  detail + "#buy-count", _("Buy licenses")))
     today = local_date(now, tenant.timezone)
     for pm in cards:
         expires = _card_expires(pm)
