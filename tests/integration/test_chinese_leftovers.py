@@ -73,6 +73,10 @@ def test_the_back_office_index_has_no_english_section_in_chinese():
     captions = re.findall(r'<caption>\s*<a[^>]*class="section"[^>]*>([^<]+)</a>', page)
     assert captions, page[:500]
     assert [c for c in captions if re.search(r"[A-Za-z]{3,}", c)] == []
+    # And the tables of each section ("Notification settingss" before), but the task queue's own.
+    rows = re.findall(r'<th scope="row"[^>]*>\s*(?:<a[^>]*>)?([^<]+)', page)
+    assert len(rows) > 10
+    assert [r for r in rows if re.search(r"[A-Za-z]{3,}", r.replace("API", "")) and r != "Task Results"] == []
 
 
 @pytest.mark.parametrize(("account", "page"), [("zh-Hans", "en"), ("en", "zh-Hans")])

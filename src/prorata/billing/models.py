@@ -68,6 +68,8 @@ class Invoice(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "issued_at"])]
         constraints = [
@@ -144,6 +146,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="one_payment_per_charge_key"),
@@ -181,6 +185,8 @@ class CreditNote(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["settles_on"], name="cn_pending_due_idx", condition=Q(status="pending")),
@@ -247,6 +253,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),

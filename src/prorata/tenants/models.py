@@ -17,6 +17,8 @@ class TestClock(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("test clock")
+        verbose_name_plural = _("test clocks")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -41,6 +43,8 @@ class Tenant(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(credit_balance__gte=0), name="tenant_credit_balance_not_negative"),
@@ -99,6 +103,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["display_name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "email"])]
         constraints = [
@@ -131,6 +137,8 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -157,6 +165,8 @@ class PaymentMethod(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
