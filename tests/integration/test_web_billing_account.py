@@ -147,3 +147,24 @@ def test_home_to_do_in_chinese(stage):
     make_user(stage.tenant, "user")
     page = signed_in(stage.admin, "zh-Hans").get("/").content.decode()
     assert "待办事项" in page and "已过期" in page
+
+
+def test_the_billing_profile_api_reads_and_replaces_it_with_the_same_rules(stage):
+    from conftest import ApiClient
+    from factories import make_api_key
+
+    _, secret = make_api_key(stage.tenant)
+    client = ApiClient(secret)
+    path = f"/tenants/{stage.tenant.pk}/billing_profile"
+    assert client.get(path).json()["legal_name"] == ""
+    response = client.post(path, {**PROFILE, "tax_id": "DE 136 695 977"}, headers={"Accept-Language": "zh-Hans"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_tax_id" and error["details"]["field"] == "tax_id" and "税号" in error["message"]
+    assert not BillingProfile.objects.exists()
+    response = client.post(path, PROFILE)
+    assert response.status_code == 200 and response.json()["tax_id"] == "DE136695976"
+    assert client.get(path).json()["city"] == "Redmond"
+    # Another tenant's profile is not found, and not changed.
+    other, other_secret = make_api_key(build_trial_stage(email="x@fabrikam.test")[0])
+    assert ApiClient(other_secret).post(path, PROFILE).status_code == 404
