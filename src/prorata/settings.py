@@ -231,6 +231,11 @@ if os.environ.get("PRORATA_SECURE") == "1":
     SECURE_HSTS_PRELOAD = True
     # `testserver` is the host name of Django's test client, never of a real install.
     ALLOWED_HOSTS = [h for h in ALLOWED_HOSTS if h != "testserver"]
+    # E-mail not configured: messages (password-reset links among them) are never printed where a
+    # log collector reads them; each is a file, readable by the owner only (umask above), in
+    # EMAIL_FILE_PATH until an SMTP server or a provider is set.
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend" and "EMAIL_BACKEND" not in os.environ:
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 # JSON lines with the request id, tenant and actor of each line, redacted (prorata.platform.logs);
 # PRORATA_LOG_FORMAT=text gives plain, equally redacted lines for a terminal.

@@ -13,5 +13,7 @@ class PlatformConfig(AppConfig):
 
     def ready(self) -> None:
         from .logs import connect_task_signals
+        from .lookups import register
 
         connect_task_signals()
+        register()

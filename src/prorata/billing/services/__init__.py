@@ -26,6 +26,7 @@ from .invoices import (
     payment_record,
     payment_snapshot,
     tenant_credits,
+    tenants_lock,
 )
 from .settlement import (
     actor_from_json,
@@ -41,5 +42,5 @@ __all__ = [
     "calls_claim_stale", "calls_in_flight", "calls_in_flight_notes", "calls_make", "calls_release", "calls_take",
     "credit_give_back", "credit_note_add", "credit_notes_complete", "credit_notes_finish", "credit_notes_prepare",
     "credit_notes_settle_now", "existing_invoice", "invoice_issue", "invoice_paid", "payment_record",
-    "payment_snapshot", "tenant_credits",
+    "payment_snapshot", "tenant_credits", "tenants_lock",
 ]

@@ -191,6 +191,13 @@ def credit_give_back(tenant_id: str, plan: InvoicePlan) -> None:
         Tenant.objects.filter(pk=tenant_id).update(credit_balance=F("credit_balance") + taken)
 
 
+def tenants_lock(tenant_ids: Sequence[str]) -> None:
+    """Lock these tenants' rows (by id), before any credit note of theirs (platform.locks' order)."""
+    ids = sorted(set(tenant_ids))
+    if ids:
+        list(Tenant.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes_due_by: datetime | None) -> dict[str, TenantCredit]:
     """The spendable credit of these tenants, locking the rows it reads (tenant, then notes).
 
@@ -200,11 +207,11 @@ def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes
     out = {t: TenantCredit(t, 0) for t in tenant_ids}
     with_balance = sorted(t for t in tenant_ids if balances.get(t, 0) > 0)
     if with_balance:
-        for tid, balance in Tenant.objects.select_for_update().filter(pk__in=with_balance).order_by("pk").values_list("pk", "credit_balance"):
+        for tid, balance in Tenant.objects.select_for_update(no_key=True).filter(pk__in=with_balance).order_by("pk").values_list("pk", "credit_balance"):
             out[tid].balance = int(balance)
     if notes_due_by is not None and tenant_ids:
         notes = (
-            CreditNote.objects.select_for_update().filter(tenant_id__in=list(tenant_ids), status="pending", settles_on__lte=notes_due_by)
+            CreditNote.objects.select_for_update(no_key=True).filter(tenant_id__in=list(tenant_ids), status="pending", settles_on__lte=notes_due_by)
             .order_by("settles_on", "id")
             .values_list("tenant_id", "id", "number", "amount", "applied_amount", "refunded_amount", "settles_on")
         )

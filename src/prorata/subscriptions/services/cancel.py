@@ -89,7 +89,7 @@ def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: s
     if not callback_request_id or not actor.is_staff:
         return None
     requests = CallbackRequest.objects.filter(pk=callback_request_id, tenant_id=sub.tenant_id)
-    request = (requests.select_for_update() if lock else requests).first()
+    request = (requests.select_for_update(no_key=True) if lock else requests).first()
     if request is None:
         raise NotFound("not_found", object="callback_request", id=callback_request_id)
     if request.subscription_id != sub.pk:

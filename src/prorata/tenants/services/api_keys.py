@@ -50,7 +50,7 @@ def apikey_revoke(*, actor: Actor, key_id: str) -> ApiKey:
     """Stop a key from authenticating, at once and for good. Revoking twice changes nothing."""
     require_operator(actor)
     with transaction.atomic():
-        key = ApiKey.objects.select_for_update().filter(pk=key_id).first() if usable_id(key_id) else None
+        key = ApiKey.objects.select_for_update(no_key=True).filter(pk=key_id).first() if usable_id(key_id) else None
         if key is None:
             raise NotFound("not_found", object="api_key", id=key_id)
         if key.revoked_at is not None:

@@ -37,7 +37,7 @@ def tenant_create(
         clock = None
         if test_clock_id is not None:
             # Locked so that the clock cannot move between reading its time and creating the tenant.
-            clock = TestClock.objects.select_for_update().filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
+            clock = TestClock.objects.select_for_update(no_key=True).filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
             if clock is None:
                 raise NotFound("not_found", details={"field": "test_clock"}, object="test_clock", id=test_clock_id)
         now = ensure_utc(clock.frozen_time) if clock else system_clock.now()

@@ -91,10 +91,10 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
         # so the two cannot deadlock. Every subscription of the tenant is locked, not only those
         # where the user holds a seat now: a seat being assigned concurrently on another one
         # would otherwise be deleted unaudited with the user, or fail its insert.
-        list(Subscription.objects.select_for_update().filter(tenant_id=tenant.pk).order_by("id").values_list("id", flat=True))
+        list(Subscription.objects.select_for_update(no_key=True).filter(tenant_id=tenant.pk).order_by("id").values_list("id", flat=True))
         # The global admins are locked too, so two removals cannot each leave the other as the last.
         locked = list(
-            User.objects.select_for_update()
+            User.objects.select_for_update(no_key=True)
             .filter(tenant_id=tenant.pk, role__in=v.TENANT_ROLES)
             .filter(Q(pk=user_id) | Q(role=Role.GLOBAL_ADMIN))
             .order_by("id")
@@ -140,7 +140,7 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> None:
     _may_edit_user(actor, user)
     _clean_password(password, user)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         locked.set_password(password)
         locked.save(update_fields=["password"])
         audit_record(
@@ -155,7 +155,7 @@ def user_set_language(*, actor: Actor, user: User, language: str) -> User:
     _may_edit_user(actor, user)
     language = v.clean_language(language, allow_blank=True)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         before = locked.language
         if before != language:
             locked.language = language
