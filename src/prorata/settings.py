@@ -316,3 +316,11 @@ PRORATA_LICENSE_TOKEN_TTL = int(os.environ.get("PRORATA_LICENSE_TOKEN_TTL", "360
 # The license check and the cancellation decision run prepared statements on PostgreSQL; 0 for a
 # connection pooler in transaction mode that cannot keep them (docs/operations.md).
 PRORATA_PREPARED_STATEMENTS = os.environ.get("PRORATA_PREPARED_STATEMENTS", "1") != "0"
+# The seller printed at the top of every invoice (the vendor running this install). The address
+# takes "\n" between its lines. PRORATA_CJK_FONT: a TrueType font (.ttf or .ttc) with Chinese
+# glyphs, embedded (subset) in Chinese invoice PDFs; by default Debian's fonts-wqy-microhei.
+PRORATA_SELLER_NAME = os.environ.get("PRORATA_SELLER_NAME", "Prorata")
+PRORATA_SELLER_ADDRESS = os.environ.get("PRORATA_SELLER_ADDRESS", "").replace("\\n", "\n")
+PRORATA_SELLER_TAX_ID = os.environ.get("PRORATA_SELLER_TAX_ID", "")
+PRORATA_SELLER_EMAIL = os.environ.get("PRORATA_SELLER_EMAIL", "")
+PRORATA_CJK_FONT = os.environ.get("PRORATA_CJK_FONT", "")

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "cvc": "123", "email": "new-person@example.test", "display_name": "New Person", "role": "user",
     "outcome": "no_answer", "reason": "", "feedback": "", "note": "", "frozen_time": "2026-06-01T00:00:00Z",
     "name": "Someone Else", "country": "US", "currency": "USD", "timezone": "UTC",
+    "legal_name": "Someone Else Ltd",
 }
 # Changes of state beyond B's reach are only checked on the tables of the product's own apps.
 APPS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks")

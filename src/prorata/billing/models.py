@@ -68,6 +68,8 @@ class Invoice(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "issued_at"])]
         constraints = [
@@ -93,7 +95,10 @@ class InvoiceLine(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=15, choices=LineKind.choices)
+    # In the tenant's language when issued; `translations` has it in every admin-center language
+    # ({"en": …, "zh-Hans": …}), so that an invoice read or printed in Chinese has no English line.
     description = models.CharField(max_length=300)
+    translations = models.JSONField(default=dict, blank=True, db_default={})
     quantity = models.IntegerField(default=1)
     unit_amount = models.BigIntegerField(default=0)
     # Signed: charges positive, credit applied negative. Each line rounded once.
@@ -141,6 +146,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="one_payment_per_charge_key"),
@@ -178,6 +185,8 @@ class CreditNote(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["settles_on"], name="cn_pending_due_idx", condition=Q(status="pending")),
@@ -244,6 +253,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),

@@ -12,7 +12,7 @@ from prorata.core.errors import NotFound
 from prorata.pagination import paginate
 from prorata.tenants.models import Tenant
 
-from .models import CreditNote, Invoice, InvoiceLine, Payment, Refund
+from .models import CreditApplication, CreditNote, Invoice, InvoiceLine, Payment, Refund
 
 
 def _scoped(qs: QuerySet, actor: Actor, tenant_id: str | None) -> QuerySet:
@@ -164,3 +164,35 @@ def paid_for_period(*, subscription: Any, period_start: datetime) -> tuple[Invoi
     if line.quantity == subscription.quantity:
         return invoice, int(line.amount), unit
     return invoice, unit * int(subscription.quantity), unit
+
+
+def credit_history(*, actor: Actor, tenant: Tenant, limit: int = 200) -> list[dict[str, Any]]:
+    """What happened to the tenant's credit, newest first: credit notes issued, each part of one
+    applied to an invoice, added to the credit balance or refunded, and the balance spent on
+    invoices. `balance_change` is set on the rows that moved the credit balance and `balance`
+    is the balance after them, counted back from the tenant's balance now."""
+    tid = _tenant_id(tenant)
+    rows: list[dict[str, Any]] = []
+    for note in _scoped(CreditNote.objects.all(), actor, tid).order_by("-created_at", "-id")[:limit]:
+        rows.append({"at": note.created_at, "kind": "credit_note", "note": note, "amount": note.amount, "order": 0})
+    applications = (_scoped(CreditApplication.objects.all(), actor, tid).select_related("credit_note", "invoice")
+                    .order_by("-created_at", "-id")[:limit])
+    for app in applications:
+        if app.credit_note_id and app.invoice_id:
+            kind, change = "applied", 0
+        elif app.credit_note_id:
+            kind, change = "to_balance", app.amount
+        else:
+            kind, change = "balance_spent", -app.amount
+        rows.append({"at": app.created_at, "kind": kind, "note": app.credit_note, "invoice": app.invoice,
+                     "amount": app.amount, "balance_change": change, "order": 1})
+    for refund in _scoped(Refund.objects.all(), actor, tid).select_related("credit_note").order_by("-created_at", "-id")[:limit]:
+        rows.append({"at": refund.created_at, "kind": "refund", "note": refund.credit_note, "refund": refund,
+                     "amount": refund.amount, "order": 2})
+    rows.sort(key=lambda r: (r["at"], r["order"]), reverse=True)
+    balance = int(Tenant.objects.filter(pk=tid).values_list("credit_balance", flat=True).first() or 0)
+    for row in rows:
+        if row.get("balance_change"):
+            row["balance"] = balance
+            balance -= row["balance_change"]
+    return rows[:limit]

@@ -5,6 +5,7 @@ subscription (licenses.services), since no portable constraint can count rows.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from prorata.core.ids import IdFactory
 
@@ -17,6 +18,8 @@ class License(models.Model):
     assigned_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("license")
+        verbose_name_plural = _("licenses")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "subscription", "user"], name="one_license_per_user_and_subscription"),

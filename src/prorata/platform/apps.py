@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformConfig(AppConfig):
@@ -6,6 +7,8 @@ class PlatformConfig(AppConfig):
 
     name = "prorata.platform"
     label = "platform"
+    # The back office names its section after this, in the reader's language.
+    verbose_name = _("Platform")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -16,6 +16,8 @@ from prorata.schemas import errors
 from . import selectors, services
 from .models import PaymentMethod, Tenant, TestClock, User
 from .schemas import (
+    BillingProfileIn,
+    BillingProfileOut,
     PaymentMethodIn,
     PaymentMethodOut,
     PaymentMethodPage,
@@ -127,6 +129,26 @@ def list_tenants(request: HttpRequest, limit: int | None = None, starting_after:
 )
 def get_tenant(request: HttpRequest, tenant_id: str) -> dict[str, Any]:
     return tenant_out(selectors.tenant_get(actor=actor_of(request), tenant_id=tenant_id))
+
+
+@router.get(
+    "/tenants/{tenant_id}/billing_profile", response={200: BillingProfileOut, **errors(404)},
+    operation_id="billing_profile_get", summary="The legal name, address and tax id printed on the tenant's invoices",
+)
+def get_billing_profile(request: HttpRequest, tenant_id: str) -> dict[str, Any]:
+    actor = actor_of(request)
+    tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
+    return {"tenant": tenant.pk, **selectors.billing_profile_get(actor=actor, tenant=tenant)}
+
+
+@router.post(
+    "/tenants/{tenant_id}/billing_profile", response={200: BillingProfileOut, **errors(400, 403, 404)},
+    operation_id="billing_profile_update", summary="Replace the billing profile printed on the tenant's invoices",
+)
+def update_billing_profile(request: HttpRequest, tenant_id: str, body: BillingProfileIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    profile = services.billing_profile_update(actor=actor, tenant_id=tenant_id, **body.model_dump())
+    return {"tenant": profile.tenant_id, **selectors.billing_profile_view(profile)}
 
 
 # Users

@@ -25,6 +25,10 @@ MESSAGES = {
     "invalid_password": _("This password cannot be used. %(reason)s"),
     "cannot_remove_self": _("You cannot remove yourself. Ask another global admin."),
     "last_global_admin": _("This is the organization's last global admin. Make another user a global admin first."),
+    # Billing profile
+    "invalid_tax_id": _("“%(value)s” is not a valid tax id for the chosen country."),
+    "invalid_profile_field": _("This field must be at most %(max)s characters."),
+    "legal_name_required": _("Enter the legal name that invoices are made out to."),
     # API keys
     "invalid_api_key_kind": _("An API key is an “operator” key without a tenant, or a “tenant” key with one."),
     "invalid_key_name": _("The key name must be 1 to %(max)s characters."),

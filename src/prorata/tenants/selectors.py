@@ -14,7 +14,7 @@ from prorata.core.clock import ensure_utc, system_clock
 from prorata.core.errors import NotFound
 from prorata.pagination import paginate, usable_id
 
-from .models import TENANT_ROLES, PaymentMethod, Tenant, TestClock, User
+from .models import TENANT_ROLES, BillingProfile, PaymentMethod, Tenant, TestClock, User
 
 
 def now_for(tenant: Tenant | None) -> datetime:
@@ -177,3 +177,17 @@ def test_clock_get(*, actor: Actor, clock_id: str) -> TestClock:
 
 # Not a pytest test, whatever its name says, when a test module imports it.
 test_clock_get.__test__ = False  # type: ignore[attr-defined]
+
+
+def billing_profile_view(profile: BillingProfile | None) -> dict[str, str]:
+    """The profile's fields (all blank when none was saved)."""
+    from .domain.validation import PROFILE_FIELDS
+
+    return {name: (getattr(profile, name) if profile is not None else "") for name in PROFILE_FIELDS}
+
+
+def billing_profile_get(*, actor: Actor, tenant: Tenant) -> dict[str, str]:
+    """The tenant's billing profile as printed on its invoices; blank fields when none is saved."""
+    if not actor.can_see_tenant(tenant.pk):
+        raise NotFound("not_found", object="tenant", id=tenant.pk)
+    return billing_profile_view(BillingProfile.objects.filter(tenant_id=tenant.pk).first())

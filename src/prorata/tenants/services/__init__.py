@@ -2,6 +2,7 @@
 
 from .api_keys import apikey_create, apikey_revoke
 from .invitations import invitation_resend, invitation_send
+from .billing_profile import billing_profile_update
 from .payment_methods import (
     payment_method_add,
     payment_method_remove,
@@ -25,6 +26,7 @@ from .users import (
 __all__ = [
     "apikey_create",
     "apikey_revoke",
+    "billing_profile_update",
     "payment_method_add",
     "payment_method_remove",
     "payment_method_set_default",
