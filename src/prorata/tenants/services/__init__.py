@@ -1,8 +1,8 @@
 """Tenant-side writes, split by use case. Import them from here."""
 
 from .api_keys import apikey_create, apikey_revoke
-from .invitations import invitation_resend, invitation_send
 from .billing_profile import billing_profile_update
+from .invitations import invitation_resend, invitation_send
 from .payment_methods import (
     payment_method_add,
     payment_method_remove,
