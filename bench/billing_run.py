@@ -15,7 +15,8 @@ in the same run:
    deletion, the processor's own ledger row, the period invoice, its charge line, the payment,
    the subscription update, three audit rows with their objects' API schemas, three events and
    every webhook delivery — generated with no business logic and written by plain SQL
-   (COPY / executemany) in one transaction and committed, in a copy of the seeded database;
+   (COPY / executemany) and committed every batch of the pass's size, in a copy of the seeded
+   database;
 2. the pass: `prorata.subscriptions.engine.run_pass_in_workers` in a child process, exactly as
    `prorata billing run --workers W` runs it, with the peak memory of its processes;
 3. a second pass at once, which must create nothing.
@@ -233,10 +234,12 @@ def _server_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def floor(n: int) -> tuple[float, float | None]:
+def floor(n: int, batch_size: int) -> tuple[float, float | None]:
     """Seconds to write and commit the rows of N renewals by plain SQL, with no business logic,
     and the CPU seconds PostgreSQL's backend spent on it (None elsewhere, or on another host).
-    It runs on a copy of the seeded database, so that its rows leave the pass's alone.
+    It runs on a copy of the seeded database, so that its rows leave the pass's alone, and
+    commits every `batch_size` renewals, as the pass does (one transaction of a million renewals
+    would be slower than the pass: its deferred checks and its temporary tables grow with it).
 
     The rows are the pass's for a paid renewal: the processor call recorded and deleted, the
     processor's ledger row, invoice, line, payment, the subscription update, three audit rows
@@ -251,15 +254,16 @@ def floor(n: int) -> tuple[float, float | None]:
     from prorata.subscriptions.models import Subscription
     from prorata.webhooks.models import Delivery, Event, WebhookEndpoint
 
-    subs = list(Subscription.objects.values_list("id", "tenant_id", "current_period_end", "quantity", "plan_id"))
+    every = list(Subscription.objects.order_by("id").values_list("id", "tenant_id", "current_period_end", "quantity", "plan_id"))
     pm = dict(__import__("prorata.tenants.models", fromlist=["PaymentMethod"]).PaymentMethod.objects.values_list("tenant_id", "id"))
     listeners = list(WebhookEndpoint.objects.values_list("id", "tenant_id"))
     month = timedelta(days=30)
     server_before = _server_cpu_seconds()
     start_time = time.perf_counter()
-    if True:
+    for first in range(0, len(every), batch_size):
+        subs = every[first:first + batch_size]
         with transaction.atomic():
-            inv = [f"in_floor{i:020d}" for i in range(len(subs))]
+            inv = [f"in_floor{first + i:020d}" for i in range(len(subs))]
             keys = [f"{s}/{e.isoformat()}/1" for s, _t, e, _q, _p in subs]
             insert_rows(GatewayCall, ["key", "tenant", "kind", "purpose", "subscription_id", "credit_note_id", "payment_id",
                                       "amount", "currency", "payment_method_id", "token", "charge_reference", "plan",
@@ -281,11 +285,11 @@ def floor(n: int) -> tuple[float, float | None]:
                         ("subscription.renewed", "subscription", s, sub_before, sub_after))):
                     audit_id = ids[3 * i + k]
                     audits.append((audit_id, t, "system", "Prorata", action, otype, oid, before, after, None, e, e))
-                    event_id = f"evt_floor{3 * i + k:020d}"
+                    event_id = f"evt_floor{3 * (first + i) + k:020d}"
                     events.append((event_id, t, action, e, audit_id))
                     for endpoint, owner in listeners:
                         if owner in (None, t):
-                            deliveries.append((f"whd_floor{len(deliveries):020d}", t, endpoint, event_id, "pending", 0, e, "", e))
+                            deliveries.append((f"whd_floor{3 * (first + i) + k:014d}_{endpoint[-6:]}", t, endpoint, event_id, "pending", 0, e, "", e))
             insert_rows(AuditEvent, ["id", "tenant", "actor", "actor_label", "action", "object_type", "object_id", "before",
                                      "after", "details", "occurred_at", "recorded_at"], audits)
             insert_rows(Event, ["id", "tenant", "type", "created_at", "audit_event"], events)
@@ -298,17 +302,17 @@ def floor(n: int) -> tuple[float, float | None]:
             insert_rows(Invoice, ["id", "tenant", "subscription", "kind", "currency", "period_start", "period_end", "issued_at",
                                   "status", "subtotal", "credit_applied", "total", "amount_paid", "paid_at", "created_at", "number"],
                         [(inv[i], t, s, "period", "USD", e, e + month, e, "paid", q * 2000, 0, q * 2000, q * 2000, e, e,
-                          f"FLOOR-{i:07d}") for i, (s, t, e, q, _p) in enumerate(subs)])
+                          f"FLOOR-{first + i:07d}") for i, (s, t, e, q, _p) in enumerate(subs)])
             insert_rows(InvoiceLine, ["tenant", "invoice", "kind", "description", "quantity", "unit_amount", "amount",
                                       "period_start", "period_end"],
                         [(t, inv[i], "charge", "Office 365 E3 × 10, 2026-02-01 – 2026-03-01", q, 2000, q * 2000, e, e + month)
                          for i, (_s, t, e, q, _p) in enumerate(subs)])
             insert_rows(Payment, ["id", "tenant", "invoice", "payment_method", "key", "attempt", "amount", "currency", "status",
                                   "failure_code", "reference", "created_at"],
-                        [(f"pay_floor{i:020d}", t, inv[i], pm[t], keys[i], 1, q * 2000, "USD", "succeeded", "",
+                        [(f"pay_floor{first + i:020d}", t, inv[i], pm[t], keys[i], 1, q * 2000, "USD", "succeeded", "",
                           "sbx_ch_0123456789abcdef01234567", e) for i, (_s, t, e, q, _p) in enumerate(subs)])
-        elapsed = time.perf_counter() - start_time
-        server_after = _server_cpu_seconds()
+    elapsed = time.perf_counter() - start_time
+    server_after = _server_cpu_seconds()
     server = server_after - server_before if server_before is not None and server_after is not None else None
     return elapsed, server
 
@@ -364,13 +368,44 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants now (Linux /proc), in kB."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                total += sum(_tree_rss_kb(int(c)) for c in children.read().split())
+    except (OSError, ValueError):
+        pass
+    return total
+
+
 def run_pass_child(batch_size: int, workers: int) -> None:
     """In the child process: one pass (in `workers` processes), then print its figures as JSON."""
+    import threading
+
     from prorata.subscriptions.engine import ALL_TENANTS, run_pass_in_workers
 
+    # The memory of the pass's processes together, sampled every 50 ms while it runs.
+    sampled, running = [0], threading.Event()
+    running.set()
+
+    def sample() -> None:
+        while running.is_set():
+            sampled[0] = max(sampled[0], _tree_rss_kb(os.getpid()))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     result = run_pass_in_workers(as_of=AS_OF, workers=workers, tenant_filter=ALL_TENANTS, batch_size=batch_size)
     elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    running.clear()
+    sampler.join()
     own_kb = _peak_rss_kb()
     # The workers are spawned (fork + exec) by this small process: their ru_maxrss is in effect
     # their own (exec carries over at most this process's peak at the time, well below theirs).
@@ -378,7 +413,7 @@ def run_pass_child(batch_size: int, workers: int) -> None:
     print(json.dumps({"elapsed": elapsed, "cpu": cpu, "renewals": result.renewals, "retries": result.retries,
                       "credit_notes": result.credit_notes, "subscriptions": result.subscriptions,
                       "failures": len(result.failures), "peak_mb": max(own_kb, worker_kb) / 1024,
-                      "total_mb": (own_kb + workers * worker_kb) / 1024}))
+                      "total_mb": (own_kb + workers * worker_kb) / 1024, "sampled_mb": sampled[0] / 1024}))
 
 
 def counts() -> dict[str, int]:
@@ -436,7 +471,7 @@ def main() -> int:
         return 0
     if args.floor_child:
         _setup(args.floor_child)
-        elapsed, server = floor(args.n)
+        elapsed, server = floor(args.n, args.batch_size)
         print(json.dumps({"elapsed": elapsed, "server": server}))
         return 0
 
@@ -461,7 +496,8 @@ def main() -> int:
         connection.close()
         floor_url, drop_floor = copy_database(url)
         try:
-            floor_run = subprocess.run([sys.executable, os.path.abspath(__file__), "--floor-child", floor_url, "--n", str(args.n)],
+            floor_run = subprocess.run([sys.executable, os.path.abspath(__file__), "--floor-child", floor_url, "--n", str(args.n),
+                                        "--batch-size", str(args.batch_size)],
                                        capture_output=True, text=True, check=False)
         finally:
             drop_floor()
@@ -499,8 +535,9 @@ def main() -> int:
                   f" per renewal; on {cores} core{'s' if cores > 1 else ''}, no pass writing these rows can take less than"
                   f" {floor_server_cpu / cores:.1f} s")
         if args.workers > 1:
-            print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB in its largest process, "
-                  f"at most {figures['total_mb']:.0f} MB in all {args.workers + 1}")
+            print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB in its largest process; all "
+                  f"{args.workers + 1} together {figures['sampled_mb']:.0f} MB at most at one time (sampled every"
+                  f" 50 ms; the sum of their peaks is {figures['total_mb']:.0f} MB)")
         else:
             print(f"peak memory of the pass: {figures['peak_mb']:.0f} MB")
         print(f"second pass: {second.subscriptions} subscriptions processed, rows created: {created}")

@@ -30,6 +30,20 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PRORATA_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_memory() -> Iterator[None]:
+    """Each test starts with no API key verified, no rate-limit lease and no token signing key
+    held in memory: the database rows they stood for are rolled back after every test."""
+    from prorata.licenses.tokens import forget_current
+    from prorata.platform.keys import forget_all_keys
+    from prorata.platform.ratelimit import forget_leases
+
+    forget_all_keys()
+    forget_leases()
+    forget_current()
+    yield
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import NinjaAPI
@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 from prorata.core.actor import Actor
 from prorata.core.errors import ProrataError
 from prorata.i18n.messages import message_for
+from prorata.platform.locks import is_lock_conflict
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,17 @@ def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # The service's transaction rolled back with the raise, so nothing changed.
     log.warning("database refused a value in %s %s: %s", request.method, request.path, exc)
     return error_response(request, 400, "invalid_request")
+
+
+@api.exception_handler(OperationalError)
+def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    # PostgreSQL aborted the request's transaction for a lock conflict with another one (rolled
+    # back: nothing of it was kept). Transactions lock in one order (platform.locks), so this is
+    # not expected; the client may simply try again.
+    if is_lock_conflict(exc):
+        log.warning("lock conflict in %s %s: %s", request.method, request.path, exc)
+        return error_response(request, 409, "concurrent_change")
+    return _unexpected(request, exc)
 
 
 @api.exception_handler(OverflowError)

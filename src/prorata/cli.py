@@ -32,6 +32,9 @@ from typing import Any
 PLUGIN_DOMAINS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# gunicorn's gthread workers: processes x threads, chosen with bench/api_load.py (docs/operations.md).
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
 
 
 class CliError(Exception):
@@ -58,7 +61,10 @@ def cli_actor() -> Any:
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=os.environ.get("PRORATA_HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PRORATA_PORT", "8000")), help="port (default 8000)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help=f"gunicorn worker processes (default {DEFAULT_WORKERS})")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"threads per worker process (default {DEFAULT_THREADS})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,7 +216,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_server_options(args)
     compile_catalogs()
     print(f"Prorata at http://{_url_host(args.host)}:{args.port}/", flush=True)
-    serve(args.host, args.port, args.workers)
+    serve(args.host, args.port, args.workers, args.threads)
     return EXIT_OK
 
 
@@ -245,7 +251,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     connections.close_all()
     worker = start_worker()
     try:
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, args.threads)
     finally:
         stop_worker(worker)
     return EXIT_OK
@@ -266,6 +272,8 @@ def _check_server_options(args: argparse.Namespace) -> None:
         raise CliError(f"--port {args.port} is not a TCP port (1..65535)")
     if not 1 <= args.workers <= 64:
         raise CliError(f"--workers {args.workers} must be between 1 and 64")
+    if not 1 <= args.threads <= 64:
+        raise CliError(f"--threads {args.threads} must be between 1 and 64")
     _check_port_free(args.host, args.port)
 
 
@@ -320,7 +328,7 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
         worker.wait()
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> None:
     """Serve prorata.wsgi with gunicorn (threads per worker; WhiteNoise serves static files)."""
     from gunicorn.app.base import BaseApplication
 
@@ -331,7 +339,7 @@ def serve(host: str, port: int, workers: int) -> None:
                 "bind": bind,
                 "workers": workers,
                 "worker_class": "gthread",
-                "threads": 4,
+                "threads": threads,
                 "accesslog": "-",
                 "timeout": 60,
                 "graceful_timeout": 20,

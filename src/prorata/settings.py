@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "prorata.webhooks",
     "prorata.notifications",
     "prorata.platform",
+    "prorata.console",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +113,10 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{VAR_DIR / 'prorata.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+# Connections persist across requests (60 s) and are checked before reuse: a new connection per
+# request would cost more than the license check itself, and its prepared statement with it.
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60,
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers serialise
     # instead of failing with "database is locked" half-way; WAL lets readers run beside them.
@@ -231,6 +235,11 @@ if os.environ.get("PRORATA_SECURE") == "1":
     SECURE_HSTS_PRELOAD = True
     # `testserver` is the host name of Django's test client, never of a real install.
     ALLOWED_HOSTS = [h for h in ALLOWED_HOSTS if h != "testserver"]
+    # E-mail not configured: messages (password-reset links among them) are never printed where a
+    # log collector reads them; each is a file, readable by the owner only (umask above), in
+    # EMAIL_FILE_PATH until an SMTP server or a provider is set.
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend" and "EMAIL_BACKEND" not in os.environ:
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 
 # JSON lines with the request id, tenant and actor of each line, redacted (prorata.platform.logs);
 # PRORATA_LOG_FORMAT=text gives plain, equally redacted lines for a terminal.
@@ -270,8 +279,13 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # The largest request body accepted (bytes); Django's own form limit stays at its 2.5 MB default.
 PRORATA_MAX_BODY_BYTES = int(os.environ.get("PRORATA_MAX_BODY_BYTES", str(1024 * 1024)))
 
-# The API's rate limit per key, requests per second.
+# The API's rate limit per key: this many requests per window (seconds, default 1); 0 turns it off.
+# Every process takes requests from the shared counter in leases (prorata.platform.ratelimit).
 PRORATA_RATE_LIMIT = int(os.environ.get("PRORATA_RATE_LIMIT", "100"))
+PRORATA_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_RATE_LIMIT_WINDOW", "1"))
+# How long a verified API key is trusted from memory (seconds): the time a revocation takes to
+# reach every process. 0 looks every key up on every request.
+PRORATA_API_KEY_CACHE_SECONDS = float(os.environ.get("PRORATA_API_KEY_CACHE_SECONDS", "5"))
 # Requests without a valid API key (none, or a wrong one) per client address: this many per window (s).
 PRORATA_ANONYMOUS_RATE_LIMIT = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT", "60"))
 PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW = int(os.environ.get("PRORATA_ANONYMOUS_RATE_LIMIT_WINDOW", "60"))
@@ -293,3 +307,20 @@ PRORATA_WEBHOOK_ALLOWED_NETWORKS = [
 PRORATA_WORKER_STALE_SECONDS = float(os.environ.get("PRORATA_WORKER_STALE_SECONDS", "60"))
 # When set, /metrics asks for "Authorization: Bearer <token>".
 PRORATA_METRICS_TOKEN = os.environ.get("PRORATA_METRICS_TOKEN", "")
+
+# bench/api_load.py's floor: a view answering constant JSON at /bench/bare. Off in production.
+PRORATA_BENCH_BASELINE = os.environ.get("PRORATA_BENCH_BASELINE", "") == "1"
+# Signed license tokens (POST /api/v1/licenses/token): how long one states its answer, seconds.
+# It is also how stale the vendor's offline check may be after a license is removed.
+PRORATA_LICENSE_TOKEN_TTL = int(os.environ.get("PRORATA_LICENSE_TOKEN_TTL", "3600"))
+# The license check and the cancellation decision run prepared statements on PostgreSQL; 0 for a
+# connection pooler in transaction mode that cannot keep them (docs/operations.md).
+PRORATA_PREPARED_STATEMENTS = os.environ.get("PRORATA_PREPARED_STATEMENTS", "1") != "0"
+# The seller printed at the top of every invoice (the vendor running this install). The address
+# takes "\n" between its lines. PRORATA_CJK_FONT: a TrueType font (.ttf or .ttc) with Chinese
+# glyphs, embedded (subset) in Chinese invoice PDFs; by default Debian's fonts-wqy-microhei.
+PRORATA_SELLER_NAME = os.environ.get("PRORATA_SELLER_NAME", "Prorata")
+PRORATA_SELLER_ADDRESS = os.environ.get("PRORATA_SELLER_ADDRESS", "").replace("\\n", "\n")
+PRORATA_SELLER_TAX_ID = os.environ.get("PRORATA_SELLER_TAX_ID", "")
+PRORATA_SELLER_EMAIL = os.environ.get("PRORATA_SELLER_EMAIL", "")
+PRORATA_CJK_FONT = os.environ.get("PRORATA_CJK_FONT", "")

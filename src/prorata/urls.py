@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,7 +18,14 @@ urlpatterns = [
     path("", include("prorata.billing.urls")),
     path("", include("prorata.notifications.urls")),
     path("", include("prorata.support.urls")),
+    path("", include("prorata.console.urls")),
 ]
+
+if getattr(settings, "PRORATA_BENCH_BASELINE", False):
+    # The benchmark's floor (bench/api_load.py): never routed in production.
+    from prorata.platform.baseline import bare
+
+    urlpatterns.append(path("bench/bare", bare))
 
 handler400 = "prorata.web.errors.bad_request"
 handler403 = "prorata.web.errors.forbidden"

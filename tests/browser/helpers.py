@@ -50,7 +50,7 @@ def shot(pg, name: str, readme_name: str | None = None) -> Path:
 
 
 # Latin words allowed in the Chinese pages: names of things, not sentences.
-LATIN_ALLOWED = {"Prorata", "English", "PDF", "VISA", "USD", "US", "E1", "E3", "UTC", "GMT"}
+LATIN_ALLOWED = {"Prorata", "English", "PDF", "CSV", "VISA", "USD", "US", "E1", "E3", "UTC", "GMT"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _ID = re.compile(r"\b[a-z]+_[0-9a-z]{10,}\b")
 _NUMBER = re.compile(r"\b[A-Z]{2,5}-\d[\w-]*\b")  # invoice and credit note numbers

@@ -194,5 +194,5 @@ def test_billing_run_defaults_are_the_benchmarked_ones(capsys: pytest.CaptureFix
     monkeypatch.setattr(engine, "run_pass_in_workers", fake_run)
     code, _out, _err = run(capsys, "billing", "run", "--no-progress")
     assert code == 0
-    assert seen["batch_size"] == engine.DEFAULT_BATCH_SIZE == 5000
+    assert seen["batch_size"] == engine.DEFAULT_BATCH_SIZE == 3000
     assert seen["workers"] == ((os.cpu_count() or 1) if connection.vendor == "postgresql" else 1)

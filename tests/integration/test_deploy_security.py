@@ -145,3 +145,25 @@ def test_secrets_are_never_logged(caplog, monkeypatch):
     assert hook_secret not in json.dumps(audit.after)
     assert all(hook_secret not in json.dumps(e.data) for e in Event.objects.all())
     assert hook_secret not in api.get(f"/webhook_endpoints/{created['id']}").content.decode()
+
+
+def test_production_without_mail_settings_keeps_messages_in_owner_only_files_not_on_the_console(tmp_path):
+    # The console is the developer's terminal under `make run`; in production it is a log stream,
+    # and a password-reset link there would let whoever reads the logs take over the account.
+    assert settings_of({}, "EMAIL_BACKEND")["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    chosen = settings_of({**PRODUCTION, "EMAIL_FILE_PATH": str(tmp_path)}, "EMAIL_BACKEND", "EMAIL_FILE_PATH")
+    assert chosen == {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(tmp_path)}
+    assert settings_of({**PRODUCTION, "EMAIL_HOST": "smtp.internal"}, "EMAIL_BACKEND")["EMAIL_BACKEND"] == (
+        "django.core.mail.backends.smtp.EmailBackend")
+    code = ("import django; django.setup(); from django.core.mail import send_mail; "
+            "send_mail('Reset', 'https://billing.example.com/reset/abc123/', 'a@x.test', ['b@x.test'])")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRORATA_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "EMAIL_"))}
+    sent = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**base, "DJANGO_SETTINGS_MODULE": "prorata.settings", "PRORATA_VAR_DIR": str(tmp_path / "var"),
+                               **PRODUCTION, "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+                               "EMAIL_FILE_PATH": str(tmp_path / "mail")})
+    assert sent.returncode == 0, sent.stderr
+    assert "abc123" not in sent.stdout + sent.stderr
+    files = list((tmp_path / "mail").iterdir())
+    assert len(files) == 1 and "abc123" in files[0].read_text()
+    assert oct(files[0].stat().st_mode & 0o777) == "0o600"

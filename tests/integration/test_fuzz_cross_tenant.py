@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "outcome": "no_answer", "reason": "", "feedback": "", "note": "", "frozen_time": "2026-06-01T00:00:00Z",
     "name": "Someone Else", "country": "US", "currency": "USD", "timezone": "UTC",
     "collection": "send_invoice", "days_until_due": 14, "amount": 100, "reference": "BANK-1",
+    "legal_name": "Someone Else Ltd",
 }
 # Changes of state beyond B's reach are only checked on the tables of the product's own apps.
 APPS = ("catalog", "tenants", "subscriptions", "licenses", "billing", "support", "audit", "webhooks")
@@ -89,6 +90,8 @@ def body_for(operation: dict[str, Any], components: dict[str, Any], ids: dict[st
             body[name] = DEFAULTS[name]
         elif name == "plan":
             body[name] = ids["plan"]
+        elif name == "product":
+            body[name] = ids["product"]
     return body, names_b
 
 

@@ -142,3 +142,30 @@ def test_assigned_at_is_business_time() -> None:
     sub_id = buy(w)["id"]
     w.api.post(f"/subscriptions/{sub_id}/licenses", {"user": w.users[0].pk})
     assert License.objects.get().assigned_at == T0
+
+
+def test_license_check_shows_the_subscription_as_the_subscription_route_does() -> None:
+    w = make_world(users=2)
+    sub_id = buy(w, quantity=2)["id"]
+    w.api.post(f"/subscriptions/{sub_id}/licenses", {"user": w.users[0].pk})
+    body = w.api.get("/licenses/check", {"tenant": w.tenant.pk, "user": w.users[0].pk, "product": w.plan.product_id})
+    assert body["Content-Type"] == w.api.get(f"/subscriptions/{sub_id}")["Content-Type"]
+    assert body.json() == {"licensed": True, "subscription": w.api.get(f"/subscriptions/{sub_id}").json()}
+    assert body.json()["subscription"]["assigned_licenses"] == 1
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_check_is_a_prepared_statement() -> None:
+    """Planned once per connection, not on every sign-in the vendor's app checks."""
+    from django.db import connection
+
+    w = make_world(users=1)
+    sub_id = buy(w)["id"]
+    w.api.post(f"/subscriptions/{sub_id}/licenses", {"user": w.users[0].pk})
+    q = {"tenant": w.tenant.pk, "user": w.users[0].pk, "product": w.plan.product_id}
+    for _ in range(2):
+        assert w.api.get("/licenses/check", q).json()["licensed"] is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%licenses_license%"])
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 1 and '"licenses_license"."user_id" = $2' in statements[0]

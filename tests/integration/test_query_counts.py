@@ -24,7 +24,7 @@ OPERATOR = Actor(kind="api_key", id="key_q", label="operator", is_operator=True,
 PINS = {
     "renewal": {"sqlite": 38, "postgresql": 38},
     "purchase": {"sqlite": 28, "postgresql": 28},
-    "cancel": {"sqlite": 21, "postgresql": 21},
+    "cancel": {"sqlite": 20, "postgresql": 20},
 }
 
 
@@ -68,3 +68,77 @@ def test_a_cancel():
     sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=plan.pk, quantity=3)
     count, sql = _count(lambda: subscription_cancel(actor=OPERATOR, subscription_id=sub.pk, reason="too_expensive"))
     _check("cancel", count, sql)
+
+
+# The API's hot reads, as the vendor's app and the admin center ask them, with the API key already
+# verified (it is kept in memory for seconds: prorata.platform.keys) and the rate limit's lease in
+# hand: the license check is one statement (a second only tells an unknown tenant from an
+# unlicensed user, for an operator key); the decision two (the subscription with its plan,
+# tenant, clock, assigned count and card; the period's invoices with their lines). A key's first
+# request also looks the key up and takes its first lease of the rate limit (an upsert and the
+# clean-up of older windows, in a savepoint; PostgreSQL also skips the commit's fsync for it).
+API_PINS = {"check": 1, "check_unlicensed_operator": 2, "decision": 2, "token": 1}
+COLD_CHECK = {"sqlite": 6, "postgresql": 7}
+
+
+@pytest.fixture
+def steady_limit(settings, monkeypatch):
+    """A lease of 1000 requests in one wall-clock window that does not end mid-test."""
+    from prorata.platform import middleware
+
+    settings.PRORATA_RATE_LIMIT = 100_000
+    monkeypatch.setattr(middleware, "_now", lambda: utc(2026, 5, 1, 12))
+
+
+def _api_world():
+    from conftest import ApiClient
+    from factories import make_api_key, make_user
+    from prorata.licenses.services import license_assign
+
+    clock, tenant, plan = _world()
+    sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=plan.pk, quantity=3)
+    user = make_user(tenant)
+    license_assign(actor=OPERATOR, subscription_id=sub.pk, user_id=user.pk)
+    _, tenant_secret = make_api_key(tenant)
+    _, operator_secret = make_api_key()
+    return tenant, plan, sub, user, ApiClient(tenant_secret), ApiClient(operator_secret)
+
+
+def _api_count(send) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = send()
+    assert response.status_code == 200, response.content
+    return len(captured), [q["sql"] for q in captured]
+
+
+def _pin(path: str, count: int, sql: list[str]) -> None:
+    pin = API_PINS[path]
+    assert count == pin, f"{path}: {count} statements, pinned at {pin}:\n" + "\n".join(sql)
+
+
+def test_the_license_check_is_one_statement(steady_limit):
+    tenant, plan, sub, user, api, operator = _api_world()
+    query = {"tenant": tenant.pk, "user": user.pk, "product": plan.product_id}
+    count, sql = _api_count(lambda: api.get("/licenses/check", query))
+    assert count == COLD_CHECK[connection.vendor], "\n".join(sql)
+    for _ in range(5):
+        count, sql = _api_count(lambda: api.get("/licenses/check", query))
+        _pin("check", count, sql)
+    operator.get("/licenses/check", query)
+    count, sql = _api_count(lambda: operator.get("/licenses/check", {**query, "user": "user_nobody"}))
+    _pin("check_unlicensed_operator", count, sql)
+
+
+def test_the_token_is_the_check_signed(steady_limit):
+    tenant, plan, sub, user, api, _operator = _api_world()
+    body = {"tenant": tenant.pk, "user": user.pk, "product": plan.product_id}
+    api.post("/licenses/token", body)  # the key and the signing key, read once
+    count, sql = _api_count(lambda: api.post("/licenses/token", body))
+    _pin("token", count, sql)
+
+
+def test_the_cancellation_decision_is_two_statements(steady_limit):
+    _tenant, _plan, sub, _user, api, _operator = _api_world()
+    api.get(f"/subscriptions/{sub.pk}/cancellation")
+    count, sql = _api_count(lambda: api.get(f"/subscriptions/{sub.pk}/cancellation"))
+    _pin("decision", count, sql)

@@ -141,6 +141,7 @@ def test_api_role_matrix(world, capsys):
 
 PUBLIC, SIGNED_IN, USERS, BILLING, SUPPORT, BACKOFFICE = "public", "signed_in", "users", "billing", "support", "backoffice"
 REPORTS = "reports"  # the vendor's reports in the operator console
+CONSOLE = "console"  # the operator's console (catalog, tenants, credits)
 # Who opens each area (SPEC §1, §7; the Microsoft 365 admin center's roles).
 AREA_ROLES = {
     PUBLIC: {"anonymous", "global_admin", "billing_admin", "user", "support_engineer", "operator"},
@@ -150,6 +151,7 @@ AREA_ROLES = {
     SUPPORT: {"support_engineer"},
     BACKOFFICE: {"operator"},
     REPORTS: {"operator"},
+    CONSOLE: {"operator"},
 }
 # Pages that name their object in the query string ("Let us call you" for one subscription).
 PAGE_QUERY = {"support:request_new": "subscription"}
@@ -162,12 +164,16 @@ def page_area(route: str, name: str) -> str:
         return BACKOFFICE
     if route.startswith(("reports/", "operator/")):
         return REPORTS
+    if route.startswith("console/"):
+        return CONSOLE
     if name in ("web:home",):
         return SIGNED_IN
     if name.startswith("web:") or name in ("set_language",):
         return PUBLIC
     if name == "stripe_webhook":
         return PUBLIC  # Stripe's events: authenticated by their signature, not by a session
+    if name == "licenses:jwks":
+        return PUBLIC  # the public keys that verify license tokens: for anyone to fetch
     if name.startswith(("tenants:user", "licenses:")):
         return USERS
     if name.startswith("support:") and not name.startswith("support:request"):

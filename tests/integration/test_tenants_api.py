@@ -268,7 +268,7 @@ def test_remove_user_frees_licenses(world: dict) -> None:
     response = world["contoso_key"].delete(f"/tenants/{contoso.pk}/users/{leaver.pk}")
     assert response.status_code == 204
     assert response.content == b""
-    assert not User.objects.filter(pk=leaver.pk).exists()
+    assert User.objects.get(pk=leaver.pk).deleted_at is not None  # a deleted user, restorable
     assert list(License.objects.values_list("pk", flat=True)) == [kept.pk]
     removed = AuditEvent.objects.filter(action="license.removed").order_by("object_id")
     assert [(e.object_id, e.before) for e in removed] == sorted(
@@ -289,7 +289,7 @@ def test_last_global_admin_cannot_be_removed(world: dict) -> None:
     assert User.objects.filter(pk=admin.pk).exists()
     second = make_user(contoso, role="global_admin")
     assert world["contoso_key"].delete(f"/tenants/{contoso.pk}/users/{admin.pk}").status_code == 204
-    assert list(User.objects.filter(tenant=contoso).values_list("pk", flat=True)) == [second.pk]
+    assert list(User.objects.filter(tenant=contoso, deleted_at__isnull=True).values_list("pk", flat=True)) == [second.pk]
 
 
 def test_operator_manages_any_tenants_users(world: dict, operator: ApiClient) -> None:
@@ -297,7 +297,7 @@ def test_operator_manages_any_tenants_users(world: dict, operator: ApiClient) ->
     created = operator.post(f"/tenants/{fabrikam.pk}/users", {"email": "op@fabrikam.test", "display_name": "Op", "role": "user"})
     assert created.status_code == 201
     assert operator.delete(f"/tenants/{fabrikam.pk}/users/{created.json()['id']}").status_code == 204
-    assert not User.objects.filter(tenant=fabrikam).exists()
+    assert not User.objects.filter(tenant=fabrikam, deleted_at__isnull=True).exists()
 
 
 def test_openapi_describes_tenant_operations(operator: ApiClient) -> None:

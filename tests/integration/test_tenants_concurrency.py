@@ -92,7 +92,7 @@ def test_two_admins_removing_each_other_leave_one(settings) -> None:  # noqa: AN
 
     results = race(2, remove)
     assert Counter(results) == {(204, ""): 1, (409, "last_global_admin"): 1}
-    assert User.objects.filter(tenant=tenant, role="global_admin").count() == 1
+    assert User.objects.filter(tenant=tenant, role="global_admin", deleted_at__isnull=True).count() == 1
 
 
 @pytest.mark.postgres
@@ -126,7 +126,48 @@ def test_removing_a_user_while_seats_are_assigned_to_them(settings) -> None:  # 
     statuses = race(len(subs) + 1, act)
     assert statuses[-1] == 204
     assert set(statuses[:-1]) <= {201, 404}
-    assert not User.objects.filter(pk=leaver.pk).exists()
+    assert User.objects.get(pk=leaver.pk).deleted_at is not None  # a deleted user, restorable
     assert License.objects.count() == 0
     # Every seat that was assigned was freed with its own audit row.
     assert AuditEvent.objects.filter(action="license.removed").count() == statuses.count(201)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_demotions_at_once_leave_one_global_admin() -> None:
+    from factories import make_user
+    from prorata.core.actor import Actor
+    from prorata.core.errors import Conflict
+    from prorata.tenants.services import user_update
+
+    tenant = make_tenant()
+    admins = [make_user(tenant, role="global_admin") for _ in range(2)]
+    operator = Actor(kind="api_key", id="key_op", label="operator", is_operator=True, role="operator")
+
+    def demote(i: int) -> str:
+        try:
+            user_update(actor=operator, tenant=tenant, user_id=admins[i].pk, display_name="Demoted", role="user")
+        except Conflict as exc:
+            return exc.code
+        return "done"
+
+    assert Counter(race(2, demote)) == {"done": 1, "last_global_admin": 1}
+    assert User.objects.filter(tenant=tenant, role="global_admin").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_manual_credit_submitted_twice_at_once_is_added_once() -> None:
+    from prorata.billing.models import ManualCredit
+    from prorata.billing.services import tenant_credit_add
+    from prorata.core.actor import Actor
+
+    tenant = make_tenant()
+    operator = Actor(kind="api_key", id="key_op", label="operator", is_operator=True, role="operator")
+
+    def credit(_i: int) -> bool:
+        return tenant_credit_add(actor=operator, tenant_id=tenant.pk, amount=2500, reason="Outage", key="k-0123456789")[1]
+
+    assert Counter(race(THREADS, credit)) == {True: 1, False: THREADS - 1}
+    tenant.refresh_from_db()
+    assert tenant.credit_balance == 2500 and ManualCredit.objects.filter(tenant=tenant).count() == 1

@@ -27,7 +27,7 @@ def stage():
     return build_stage()
 
 
-BILLING_PAGES = ["/billing/products/", "/billing/bills/", "/billing/payment-methods/", "/support/requests/"]
+BILLING_PAGES = ["/billing/products/", "/billing/bills/", "/billing/account/", "/billing/payment-methods/", "/support/requests/"]
 
 
 def test_anonymous_people_are_sent_to_sign_in(stage):

@@ -102,6 +102,6 @@ def test_the_users_page_says_unassign_for_licenses_and_remove_only_for_people(st
     assert "Remove licenses" not in page
     assert f'Remove user<span class="visually-hidden"> {stage.users[0].display_name}</span>' in page
     confirm = client.get(f"/users/{stage.users[0].pk}/remove/").content.decode()
-    assert "Removing a user cannot be undone." in confirm
+    assert "You can restore this user under Deleted users for 30 days" in confirm
     done = client.post("/licenses/", {"users": [stage.users[0].pk], "subscription": stage.small.pk, "action": "remove"}, follow=True)
     assert "A license was unassigned from 1 user." in done.content.decode()

@@ -52,7 +52,9 @@ def _tenant_owned() -> list[type[models.Model]]:
 
 
 def _keys(model: type[models.Model]) -> list[tuple[str, ...]]:
-    keys = [(model._meta.pk.column,)]
+    pk = model._meta.pk
+    # A composite primary key (Django 5.2) is its columns together.
+    keys = [tuple(f.column for f in pk.fields) if isinstance(pk, models.CompositePrimaryKey) else (pk.column,)]
     for constraint in model._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
             keys.append(tuple(model._meta.get_field(f).column for f in constraint.fields))

@@ -3,6 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "invalid_manual_credit": _("The credit must be more than zero and at most 10,000,000,000.00 in the tenant's currency."),
+    "invalid_credit_reason": _("Say why the credit is given, in 1 to %(max)s characters."),
+    "invalid_credit_key": _("This confirmation is not valid any more. Open the credit page again."),
+    "credit_key_reused": _("This confirmation was already used for another amount. Open the credit page again."),
     "licenses_in_use": _(
         "%(assigned)s licenses are assigned to users, so the subscription cannot have fewer than that. "
         "Remove licenses from users first."

@@ -74,6 +74,8 @@ class Invoice(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "issued_at"])]
         constraints = [
@@ -99,7 +101,10 @@ class InvoiceLine(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=15, choices=LineKind.choices)
+    # In the tenant's language when issued; `translations` has it in every admin-center language
+    # ({"en": …, "zh-Hans": …}), so that an invoice read or printed in Chinese has no English line.
     description = models.CharField(max_length=300)
+    translations = models.JSONField(default=dict, blank=True, db_default={})
     quantity = models.IntegerField(default=1)
     unit_amount = models.BigIntegerField(default=0)
     # Signed: charges positive, credit applied negative. Each line rounded once.
@@ -155,6 +160,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="one_payment_per_charge_key"),
@@ -192,6 +199,8 @@ class CreditNote(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["settles_on"], name="cn_pending_due_idx", condition=Q(status="pending")),
@@ -274,6 +283,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
@@ -328,3 +339,28 @@ class GatewayCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class ManualCredit(models.Model):
+    """Credit an operator added to a tenant's balance by hand (a goodwill gesture, a correction).
+
+    Identified by the tenant and a business key chosen when the review page was shown, so that a
+    second submit of the same confirmation adds nothing: the second insert meets the first row.
+    """
+
+    pk = models.CompositePrimaryKey("tenant", "key")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="manual_credits")
+    key = models.CharField(max_length=64)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=500)
+    # Who added it (the actor's id and label as the audit row has them).
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="manual_credit_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}/{self.key}"

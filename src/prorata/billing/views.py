@@ -85,8 +85,20 @@ def bills(request: HttpRequest) -> HttpResponse:
 
 @area("billing")
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    from prorata.billing.documents import (
+        active_language,
+        customer_party,
+        line_description,
+        seller_party,
+    )
+
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
-    return render(request, "billing/invoice.html", {"invoice": invoice, "lines": list(invoice.lines.all())})
+    language = active_language()
+    lines = [{"line": x, "description": line_description(x, language)} for x in invoice.lines.all()]
+    return render(request, "billing/invoice.html", {
+        "invoice": invoice, "lines": lines, "seller": seller_party(),
+        "customer": customer_party(tenant_of(request), babel_locale()),
+    })
 
 
 @area("billing")
@@ -94,7 +106,53 @@ def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
     from prorata.billing.documents import invoice_pdf_bytes
 
     invoice = _selectors().invoice_get(actor=actor_of(request), invoice_id=invoice_id)
-    data = invoice_pdf_bytes(invoice, tenant_name=tenant_of(request).name)
+    tenant = tenant_of(request)
+    data = invoice_pdf_bytes(invoice, tenant_name=tenant.name, tenant=tenant)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
     return response
+
+
+PROFILE_FIELDS = ("legal_name", "address_line1", "address_line2", "city", "region", "postal_code", "country", "tax_id")
+
+
+@area("billing")
+def account(request: HttpRequest) -> HttpResponse:
+    """Billing › Billing account: the credit balance and its history, the billing profile printed
+    on invoices (editable here), and who receives billing notices."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from prorata.billing.forms import BillingProfileForm
+    from prorata.notifications.selectors import notification_settings_get
+    from prorata.tenants.models import Tenant
+    from prorata.tenants.selectors import billing_profile_get
+    from prorata.tenants.services.billing_profile import billing_profile_update
+    from prorata.web.errors import error_message
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    if request.method == "POST":
+        form = BillingProfileForm(request.POST)
+        if form.is_valid():
+            from prorata.core.errors import InvalidInput
+
+            try:
+                billing_profile_update(actor=actor, tenant_id=tenant.pk, **{k: form.cleaned_data[k] for k in PROFILE_FIELDS})
+            except InvalidInput as exc:
+                field = (exc.details or {}).get("field")
+                form.add_error(field if field in PROFILE_FIELDS else None, error_message(exc))
+            else:
+                messages.success(request, _("Billing profile saved. New invoices show it."))
+                return redirect("billing:account")
+    else:
+        form = BillingProfileForm(initial=billing_profile_get(actor=actor, tenant=tenant))
+    notices = notification_settings_get(actor=actor, tenant_id=tenant.pk)
+    balance = Tenant.objects.filter(pk=tenant.pk).values_list("credit_balance", flat=True).first() or 0
+    context = {
+        "form": form,
+        "balance": balance,
+        "currency": tenant.currency,
+        "history": _selectors().credit_history(actor=actor, tenant=tenant),
+        "notices": notices,
+    }
+    return render(request, "billing/account.html", context, status=400 if request.method == "POST" else 200)

@@ -36,6 +36,8 @@ class Product(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -73,6 +75,8 @@ class Plan(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(unit_amount__gte=0), name="plan_unit_amount_not_negative"),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class I18nConfig(AppConfig):
@@ -6,3 +7,5 @@ class I18nConfig(AppConfig):
 
     name = "prorata.i18n"
     label = "prorata_i18n"
+    # The back office names its section after this, in the reader's language.
+    verbose_name = _("Languages")

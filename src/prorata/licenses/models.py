@@ -5,6 +5,7 @@ subscription (licenses.services), since no portable constraint can count rows.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from prorata.core.ids import IdFactory
 
@@ -17,6 +18,8 @@ class License(models.Model):
     assigned_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("license")
+        verbose_name_plural = _("licenses")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "subscription", "user"], name="one_license_per_user_and_subscription"),
@@ -25,3 +28,26 @@ class License(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key that signs license tokens (vendor-wide, no tenant).
+
+    The newest key without `retired_at` signs; retired keys stay published at
+    /.well-known/jwks.json until every token they signed has expired (prorata.licenses.tokens).
+    """
+
+    kid = models.CharField(primary_key=True, max_length=40)
+    # PKCS #8 PEM of the private key. Whoever reads the database can sign tokens: the same
+    # trust as the API keys' and webhook secrets' rows beside it.
+    private_key = models.TextField()
+    # The public half as a JWK (RFC 8037: kty OKP, crv Ed25519, x).
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "kid"]
+
+    def __str__(self) -> str:
+        return self.kid

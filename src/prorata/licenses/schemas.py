@@ -37,6 +37,24 @@ class LicenseCheckOut(Schema):
     subscription: SubscriptionOut | None
 
 
+class LicenseTokenIn(StrictIn):
+    tenant: str = Field(description="The tenant whose user is asked about.")
+    user: str = Field(description="The user's id.")
+    product: str = Field(description="The product's id.")
+
+
+class LicenseTokenOut(Schema):
+    token: str = Field(description="A JWT signed with EdDSA (Ed25519): verify it with the keys at "
+                       "/.well-known/jwks.json. Claims: iss, aud (`prorata-license`), sub (the user), tenant, "
+                       "product, licensed, subscription, status, iat, nbf, exp, jti.")
+    licensed: bool
+    subscription: str | None
+    status: str | None
+    kid: str = Field(description="The id of the key that signed it (the token's `kid` header).")
+    expires_at: datetime = Field(description="The token's `exp`: until then it states this answer, "
+                                 "even if the license is removed or the subscription cancelled meanwhile.")
+
+
 def license_out(lic: License) -> dict[str, Any]:
     return {
         "id": lic.pk, "subscription": lic.subscription_id, "user": lic.user_id,

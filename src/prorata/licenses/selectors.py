@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
 
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from prorata.catalog.models import Plan
 from prorata.core.actor import Actor
+from prorata.core.errors import NotFound
 from prorata.core.transitions import ENTITLED
+from prorata.pagination import usable_id
 from prorata.subscriptions.models import Subscription
 from prorata.tenants.selectors import tenant_get
 
-from .models import License
+from .models import License, SigningKey
+
+_CHECK_SQL: str | None = None
+
+
+def _check_sql() -> str:
+    """The license check's one statement: the user's licenses of the product with their
+    subscription, its plan's product and currency, and its assigned count (prorata.platform.hotpath:
+    written once instead of compiled by the ORM on every sign-in the vendor's app checks)."""
+    global _CHECK_SQL
+    if _CHECK_SQL is None:
+        from prorata.platform.hotpath import quote as q
+        from prorata.platform.hotpath import select_list
+
+        lic, sub, plan = (q(m._meta.db_table) for m in (License, Subscription, Plan))
+        _CHECK_SQL = (
+            f"SELECT {select_list(Subscription, Subscription._meta.db_table)}, "
+            f"{plan}.{q('product_id')}, {plan}.{q('currency')}, "
+            f"(SELECT COUNT(*) FROM {lic} held WHERE held.{q('tenant_id')} = {lic}.{q('tenant_id')} "
+            f"AND held.{q('subscription_id')} = {lic}.{q('subscription_id')}) "
+            f"FROM {lic} JOIN {sub} ON {sub}.{q('id')} = {lic}.{q('subscription_id')} "
+            f"JOIN {plan} ON {plan}.{q('id')} = {sub}.{q('plan_id')} "
+            f"WHERE {lic}.{q('tenant_id')} = %s AND {lic}.{q('user_id')} = %s AND {plan}.{q('product_id')} = %s "
+            f"ORDER BY {lic}.{q('subscription_id')}"
+        )
+    return _CHECK_SQL
 
 
 def assigned_count(subscription: Subscription) -> int:
@@ -51,6 +82,23 @@ def licenses_for_users(*, actor: Actor, tenant_id: str, user_ids: list[str]) -> 
     return held
 
 
+def _held(tenant_id: str, user_id: str, product_id: str) -> list[Subscription]:
+    """The subscriptions of the product whose license the user holds, oldest first, each with
+    `assigned_licenses` and its plan (product and currency read; the rest deferred)."""
+    from prorata.platform import hotpath
+
+    held = []
+    fields = hotpath.width(Subscription)
+    for row in hotpath.fetch(_check_sql(), [tenant_id, user_id, product_id]):
+        sub = hotpath.instance(Subscription, row)
+        product, currency, sub.assigned_licenses = row[fields:]  # type: ignore[attr-defined]
+        # The plan's two columns the answer shows; its other fields are deferred (read on
+        # access), never silently empty.
+        sub.plan = Plan.from_db(connection.alias, ["id", "product_id", "currency"], [sub.plan_id, product, currency])
+        held.append(sub)
+    return held
+
+
 def license_check(*, actor: Actor, tenant_id: str, user_id: str, product_id: str) -> tuple[bool, Subscription | None]:
     """Is the user licensed for the product? (licensed, the subscription that licenses them).
 
@@ -58,15 +106,41 @@ def license_check(*, actor: Actor, tenant_id: str, user_id: str, product_id: str
     entitled (trialing, active, past due, expired). When several do, the oldest one answers;
     when none does but the user holds a license of a non-entitled one, that one is returned
     beside `False` so the caller can say why.
+
+    One statement when the user holds a license of the product (the licenses with their
+    subscription, plan and assigned count); a second only to tell an unknown tenant (404)
+    from an unlicensed user, and only for staff: a tenant's own key names a tenant that exists.
     """
-    tenant = tenant_get(actor=actor, tenant_id=tenant_id)
-    held = (
-        License.objects.filter(tenant_id=tenant.pk, user_id=user_id, subscription__plan__product_id=product_id)
-        .select_related("subscription", "subscription__plan")
-        .order_by("subscription_id")
-    )
-    subscriptions = [lic.subscription for lic in held]
+    if not usable_id(tenant_id) or not actor.can_see_tenant(tenant_id):
+        raise NotFound("not_found", object="tenant", id=tenant_id)
+    subscriptions: list[Subscription] = []
+    if usable_id(user_id) and usable_id(product_id):
+        subscriptions = _held(tenant_id, user_id, product_id)
+    if not subscriptions and actor.tenant_id != tenant_id:
+        tenant_get(actor=actor, tenant_id=tenant_id)
     for sub in subscriptions:
         if sub.status in ENTITLED:
             return True, sub
     return False, (subscriptions[0] if subscriptions else None)
+
+
+def published_keys(*, at: datetime) -> list[dict]:
+    """The public keys (JWKs) that verify license tokens at wall-clock `at`: the signing key and
+    every retired key some unexpired token may still carry."""
+    from . import tokens
+
+    keep_after = at - tokens.publish_for()
+    keys = SigningKey.objects.filter(Q(retired_at__isnull=True) | Q(retired_at__gt=keep_after))
+    return [dict(k.public_jwk) for k in keys.order_by("-created_at", "-kid")]
+
+
+def licensed_product_names(*, actor: Actor, tenant_id: str) -> dict[str, list[str]]:
+    """Each user's licensed products by name (entitled subscriptions), for the whole tenant in
+    one query of plain values: the CSV export of thousands of users builds no model objects."""
+    tenant = tenant_get(actor=actor, tenant_id=tenant_id)
+    out: dict[str, list[str]] = {}
+    rows = (License.objects.filter(tenant_id=tenant.pk, subscription__status__in=ENTITLED)
+            .values_list("user_id", "subscription__plan__product__name").order_by("user_id", "subscription__plan__product__name"))
+    for user_id, name in rows:
+        out.setdefault(user_id, []).append(name)
+    return out

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, NamedTuple
+
 from django.db import IntegrityError, transaction
 
 from prorata.audit.services import audit_record
-from prorata.core.actor import Actor
+from prorata.core.actor import SYSTEM, Actor
+from prorata.core.clock import system_clock
 from prorata.core.errors import Conflict, NotFound
 from prorata.core.transitions import ASSIGNABLE
 from prorata.subscriptions.services import subscription_lock
 from prorata.tenants.models import TENANT_ROLES, User
 from prorata.tenants.selectors import now_for
 
-from .models import License
+from .models import License, SigningKey
 from .schemas import license_out
-from .selectors import assigned_count
+from .selectors import assigned_count, license_check
 
 
 def _tenant_user(tenant_id: str, user_id: str) -> User:
-    user = User.objects.filter(pk=user_id, tenant_id=tenant_id, role__in=TENANT_ROLES).first()
+    user = User.objects.filter(pk=user_id, tenant_id=tenant_id, role__in=TENANT_ROLES, deleted_at__isnull=True).first()
     if user is None:
         raise NotFound("not_found", object="user", id=user_id)
     return user
@@ -80,3 +84,76 @@ def license_remove(*, actor: Actor, subscription_id: str, user_id: str) -> None:
             tenant_id=sub.tenant_id, at=now, before=before,
             details={"reason": "unassigned", "assigned_licenses": assigned_count(sub), "quantity": sub.quantity},
         )
+
+
+# -- signed license tokens (prorata.licenses.tokens) ------------------------------------------
+
+
+def _signing_key() -> tuple[str, object]:
+    """The key that signs now, from memory or the database; the first one is made on first use."""
+    from . import tokens
+
+    cached = tokens.cached_current()
+    if cached is not None:
+        return cached
+    key = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at", "-kid").first()
+    if key is None:
+        with transaction.atomic():
+            # Two processes making the first key at once both publish theirs: either verifies.
+            key = SigningKey.objects.select_for_update().filter(retired_at__isnull=True).order_by("-created_at").first()
+            if key is None:
+                key = _new_signing_key(actor=SYSTEM, at=system_clock.now())
+    return key.kid, tokens.remember_current(key.kid, key.private_key)
+
+
+def _new_signing_key(*, actor: Actor, at: datetime) -> SigningKey:
+    from . import tokens
+
+    kid, pem, jwk = tokens.new_key_material()
+    key = SigningKey.objects.create(kid=kid, private_key=pem, public_jwk=jwk, created_at=at)
+    audit_record(actor=actor, action="license_signing_key.created", object_type="license_signing_key",
+                 object_id=kid, tenant_id=None, at=at, after={"kid": kid, "alg": tokens.ALGORITHM})
+    return key
+
+
+class IssuedToken(NamedTuple):
+    token: str
+    claims: dict[str, Any]
+    kid: str
+
+
+def license_token_issue(*, actor: Actor, tenant_id: str, user_id: str, product_id: str) -> IssuedToken:
+    """A signed token stating whether the user is licensed for the product now.
+
+    The same answer as the license check (one statement), signed with the current key; it
+    stays true for the vendor's app until `exp` (PRORATA_LICENSE_TOKEN_TTL seconds).
+    """
+    from . import tokens
+
+    licensed, sub = license_check(actor=actor, tenant_id=tenant_id, user_id=user_id, product_id=product_id)
+    kid, private_key = _signing_key()
+    # Wall-clock time: the vendor's app compares `exp` with its own clock, not a test clock.
+    claims = tokens.claims_for(tenant_id=tenant_id, user_id=user_id, product_id=product_id, licensed=licensed,
+                               subscription=sub, at=system_clock.now())
+    return IssuedToken(tokens.sign(claims, kid=kid, private_key=private_key), claims, kid)
+
+
+def signing_key_rotate(*, actor: Actor) -> SigningKey:
+    """Retire the signing key(s) in use and make a new one that signs from now on. Retired keys
+    stay published until the tokens they signed have expired. Operators only; audited."""
+    from prorata.tenants.services.access import require_operator
+
+    from . import tokens
+
+    require_operator(actor)
+    now = system_clock.now()
+    with transaction.atomic():
+        for old in SigningKey.objects.select_for_update().filter(retired_at__isnull=True):
+            old.retired_at = now
+            old.save(update_fields=["retired_at"])
+            audit_record(actor=actor, action="license_signing_key.retired", object_type="license_signing_key",
+                         object_id=old.kid, tenant_id=None, at=now, before={"retired_at": None},
+                         after={"retired_at": now.isoformat().replace("+00:00", "Z")})
+        key = _new_signing_key(actor=actor, at=now)
+    tokens.forget_current()
+    return key

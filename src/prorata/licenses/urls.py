@@ -6,4 +6,5 @@ app_name = "licenses"
 
 urlpatterns = [
     path("licenses/", views.bulk, name="bulk"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
 ]

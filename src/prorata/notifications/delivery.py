@@ -51,7 +51,7 @@ def _claim(now: datetime, limit: int, notice_ids: list[str] | None) -> tuple[lis
     due = due.order_by("next_attempt_at", "id")
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            picked = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            picked = list(due.select_for_update(no_key=True, skip_locked=True).values_list("pk", flat=True)[:limit])
             Notice.objects.filter(pk__in=picked).update(next_attempt_at=lease)
         return picked, lease
     picked = []

@@ -26,6 +26,10 @@ class NotificationSettings(models.Model):
     license_notices = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
     def __str__(self) -> str:
         return f"notification settings of {self.tenant_id}"
 
@@ -65,6 +69,8 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "source", "recipient", "kind"], name="one_notice_per_source_recipient_kind"),

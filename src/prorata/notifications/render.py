@@ -383,6 +383,6 @@ def render_notice(notice: Any) -> Email:
 
             invoice = Invoice.objects.filter(pk=content.invoice_id, tenant_id=c.tenant.pk).first()
             if invoice is not None:
-                attachments.append((f"invoice-{invoice.number}.pdf", invoice_pdf_bytes(invoice, tenant_name=c.tenant.name),
+                attachments.append((f"invoice-{invoice.number}.pdf", invoice_pdf_bytes(invoice, tenant_name=c.tenant.name, tenant=c.tenant),
                                     "application/pdf"))
     return Email(" ".join(content.subject.split()), text, html, attachments)

@@ -76,7 +76,7 @@ def notification_settings_update(
     addresses = _clean_addresses(extra_addresses) if extra_addresses is not None else None
     kinds = _clean_kinds(muted_kinds) if muted_kinds is not None else None
     with transaction.atomic():
-        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
         s = NotificationSettings.objects.filter(tenant_id=tenant.pk).first()
         before = settings_view(s, tenant.pk)
         if s is None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
@@ -6,4 +7,6 @@ class PaymentsConfig(AppConfig):
 
     name = "prorata.payments"
     label = "payments"
+    # The back office names its section after this, in the reader's language.
+    verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"

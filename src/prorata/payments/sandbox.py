@@ -156,7 +156,7 @@ class SandboxGateway:
             time.sleep(latency)
         keys = [k for k, *_ in asked]
         with transaction.atomic():
-            known = {op.key: op for op in SandboxOperation.objects.select_for_update().filter(pk__in=keys)}
+            known = {op.key: op for op in SandboxOperation.objects.select_for_update(no_key=True).filter(pk__in=keys)}
             now = system_clock.now()
             fresh, results, seen = [], [], set()
             for (key, token, amount, currency), answer in zip(asked, answers, strict=True):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformConfig(AppConfig):
@@ -6,9 +7,13 @@ class PlatformConfig(AppConfig):
 
     name = "prorata.platform"
     label = "platform"
+    # The back office names its section after this, in the reader's language.
+    verbose_name = _("Platform")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from .logs import connect_task_signals
+        from .lookups import register
 
         connect_task_signals()
+        register()

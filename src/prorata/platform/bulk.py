@@ -159,9 +159,12 @@ def delete_returning(model: type[models.Model], pks: Sequence[Any]) -> set[Any]:
     assert pk is not None
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
-    marks = ", ".join(["%s"] * len(pks))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {q(pk.column)} IN ({marks}) RETURNING {q(pk.column)}", list(pks))
+        if connection.vendor == "postgresql":  # one array parameter (platform.lookups)
+            cursor.execute(f"DELETE FROM {table} WHERE {q(pk.column)} = ANY(%s) RETURNING {q(pk.column)}", [list(pks)])
+        else:
+            marks = ", ".join(["%s"] * len(pks))
+            cursor.execute(f"DELETE FROM {table} WHERE {q(pk.column)} IN ({marks}) RETURNING {q(pk.column)}", list(pks))
         return {row[0] for row in cursor.fetchall()}
 
 

@@ -52,3 +52,30 @@ def named_lock(name: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+# Row locks. Every transaction that locks more than one of these takes them in this order —
+# subscriptions, then their tenants, then the tenants' credit notes (each by id) — so no two can
+# wait on each other in a cycle (tests/integration/test_lock_order.py checks every service).
+# Should a conflict still happen (another database, a new path), PostgreSQL aborts one of the
+# transactions; `is_lock_conflict` recognises that, and `retry_on_lock_conflict` runs an
+# idempotent transaction again.
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """A transaction PostgreSQL aborted for a deadlock or a serialisation failure (safe to run again)."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001")
+
+
+def retry_on_lock_conflict(run, attempts: int = 3):  # type: ignore[no-untyped-def]
+    """`run()` (one whole transaction, idempotent), again on a lock conflict, up to `attempts` times."""
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return run()
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not is_lock_conflict(exc):
+                raise
+    raise AssertionError("unreachable")

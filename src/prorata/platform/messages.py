@@ -7,6 +7,10 @@ MESSAGES = {
     "json_too_deep": _("The JSON body is nested more than %(max)s levels deep."),
     "invalid_text": _("The request contains text that is not valid Unicode (a lone surrogate)."),
     "datetime_out_of_range": _("A date or time is outside the range Prorata can store (years 1 to 9999, offsets within 24 hours)."),
+    "concurrent_change": _(
+        "Another change to the same subscription or account was being made at the same moment, so this "
+        "request was stopped before it changed anything. Try again."
+    ),
     "idempotency_key_reused": _(
         "This Idempotency-Key was already used with a different request. Use a new key for a new request."
     ),

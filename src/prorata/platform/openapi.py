@@ -40,11 +40,11 @@ def add_platform_responses(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             if method not in METHODS:
                 continue
-            responses = operation.setdefault("responses", {})
-            responses.setdefault("429", _error(
-                "Too many requests for this API key (`rate_limited`).",
-                {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
-            ))
+            responses = _string_keys(operation.setdefault("responses", {}))
+            operation["responses"] = responses
+            retry_after = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+            responses.setdefault("429", _error("Too many requests for this API key (`rate_limited`)."))
+            responses["429"]["headers"] = {**retry_after, **responses["429"].get("headers", {})}
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault("400", _error("The request is not valid (`validation_error`, ...)."))
             if method == "post":
@@ -58,6 +58,22 @@ def add_platform_responses(schema: dict[str, Any]) -> dict[str, Any]:
                     "`idempotency_key_reused` or `idempotency_key_in_use`, or the operation's own conflicts."
                 ))
     return schema
+
+
+def _string_keys(responses: dict[Any, Any]) -> dict[str, Any]:
+    """The responses keyed by status text. django-ninja keys them by int; a second entry under
+    the same status as text would be serialised as a duplicated key ("429" twice), which no
+    OpenAPI reader accepts. The route's own entry wins; the platform's headers are kept."""
+    merged: dict[str, Any] = {}
+    for status, response in responses.items():
+        key = str(status)
+        if key in merged:
+            headers = {**response.get("headers", {}), **merged[key].get("headers", {})}
+            if headers:
+                merged[key]["headers"] = headers
+            continue
+        merged[key] = response
+    return merged
 
 
 def document_platform(api: Any) -> None:

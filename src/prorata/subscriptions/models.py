@@ -53,6 +53,8 @@ class Subscription(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["next_action_at"], name="sub_next_action_idx", condition=Q(next_action_at__isnull=False)),

@@ -37,6 +37,8 @@ class CallbackRequest(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("callback request")
+        verbose_name_plural = _("callback requests")
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "created_at"])]
 

@@ -87,7 +87,7 @@ def callback_request_create(
 
 def _lock(actor: Actor, request_id: str) -> CallbackRequest:
     request = (
-        visible_callback_requests(actor).select_for_update(of=("self",)).select_related("tenant")
+        visible_callback_requests(actor).select_for_update(no_key=True, of=("self",)).select_related("tenant")
         .filter(pk=request_id).first()
     )
     if request is None:

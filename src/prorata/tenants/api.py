@@ -16,6 +16,8 @@ from prorata.schemas import errors
 from . import selectors, services
 from .models import PaymentMethod, Tenant, TestClock, User
 from .schemas import (
+    BillingProfileIn,
+    BillingProfileOut,
     CollectionIn,
     PaymentMethodIn,
     PaymentMethodOut,
@@ -142,6 +144,26 @@ def set_tenant_collection(request: HttpRequest, tenant_id: str, body: Collection
     return tenant_out(tenant)
 
 
+@router.get(
+    "/tenants/{tenant_id}/billing_profile", response={200: BillingProfileOut, **errors(404)},
+    operation_id="billing_profile_get", summary="The legal name, address and tax id printed on the tenant's invoices",
+)
+def get_billing_profile(request: HttpRequest, tenant_id: str) -> dict[str, Any]:
+    actor = actor_of(request)
+    tenant = selectors.tenant_get(actor=actor, tenant_id=tenant_id)
+    return {"tenant": tenant.pk, **selectors.billing_profile_get(actor=actor, tenant=tenant)}
+
+
+@router.post(
+    "/tenants/{tenant_id}/billing_profile", response={200: BillingProfileOut, **errors(400, 403, 404)},
+    operation_id="billing_profile_update", summary="Replace the billing profile printed on the tenant's invoices",
+)
+def update_billing_profile(request: HttpRequest, tenant_id: str, body: BillingProfileIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    profile = services.billing_profile_update(actor=actor, tenant_id=tenant_id, **body.model_dump())
+    return {"tenant": profile.tenant_id, **selectors.billing_profile_view(profile)}
+
+
 # Users
 
 
@@ -185,6 +207,8 @@ def get_user(request: HttpRequest, tenant_id: str, user_id: str) -> dict[str, An
 @router.delete(
     "/tenants/{tenant_id}/users/{user_id}", response={204: None, **errors(403, 404, 409)}, tags=["users"],
     operation_id="user_remove", summary="Remove a user; their licenses are freed",
+    description="The person can no longer sign in and holds no license. They are kept as a deleted user for 30 days "
+                "and can be restored by a global admin in the admin center (Users › Deleted users), without their licenses.",
 )
 def remove_user(request: HttpRequest, tenant_id: str, user_id: str) -> Status[None]:
     actor = actor_of(request)

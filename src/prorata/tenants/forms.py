@@ -48,3 +48,16 @@ class CardForm(forms.Form):
         label=_("Security code"), max_length=4,
         widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
+
+
+class UserEditForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=200)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+
+
+class UserImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns email, display_name and role (global_admin, billing_admin or user), as the export writes them."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

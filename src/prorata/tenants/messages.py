@@ -4,6 +4,15 @@ list pagination, with their messages."""
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "invalid_csv": _("The file could not be read as CSV. Save it as CSV (UTF-8) with a header row, as the export writes it."),
+    "invalid_csv_encoding": _("The file is not UTF-8 text. Save it as “CSV UTF-8”."),
+    "csv_too_large": _("The file is too large: import at most %(max_rows)s users at a time."),
+    "csv_missing_columns": _("The first row must name the columns: %(columns)s."),
+    "csv_duplicate_email": _("%(email)s appears more than once in the file."),
+    "email_of_deleted_user": _("%(email)s belongs to a user removed less than 30 days ago. Restore them under Deleted users instead."),
+    "restore_expired": _("This user was removed more than %(days)s days ago and can no longer be restored."),
+    "cannot_change_own_role": _("You cannot take the global admin role from yourself. Ask another global admin."),
+    "invitation_accepted": _("This person has already chosen a password; there is nothing to send."),
     # Tenants and users
     "invalid_tenant_name": _("The name must be 1 to %(max)s characters."),
     "invalid_display_name": _("The display name must be 1 to %(max)s characters."),
@@ -16,6 +25,10 @@ MESSAGES = {
     "invalid_password": _("This password cannot be used. %(reason)s"),
     "cannot_remove_self": _("You cannot remove yourself. Ask another global admin."),
     "last_global_admin": _("This is the organization's last global admin. Make another user a global admin first."),
+    # Billing profile
+    "invalid_tax_id": _("“%(value)s” is not a valid tax id for the chosen country."),
+    "invalid_profile_field": _("This field must be at most %(max)s characters."),
+    "legal_name_required": _("Enter the legal name that invoices are made out to."),
     # API keys
     "invalid_api_key_kind": _("An API key is an “operator” key without a tenant, or a “tenant” key with one."),
     "invalid_key_name": _("The key name must be 1 to %(max)s characters."),

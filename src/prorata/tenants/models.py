@@ -17,6 +17,8 @@ class TestClock(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("test clock")
+        verbose_name_plural = _("test clocks")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -56,6 +58,8 @@ class Tenant(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(credit_balance__gte=0), name="tenant_credit_balance_not_negative"),
@@ -106,6 +110,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(null=True, blank=True)
+    # Removed from the tenant at this time (business time): signs in no more, holds no license,
+    # is listed under Deleted users and may be restored for RESTORE_DAYS (as Microsoft 365's
+    # deleted users); after that the row is purged when its e-mail is used again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -114,6 +122,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["display_name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["id"]
         indexes = [models.Index(fields=["tenant", "email"])]
         constraints = [
@@ -146,6 +156,8 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
@@ -172,6 +184,8 @@ class PaymentMethod(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -181,3 +195,23 @@ class PaymentMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} •••• {self.last4}"
+
+
+class BillingProfile(models.Model):
+    """Whom the invoices are made out to: the organisation's legal name, postal address and tax
+    id, printed on every invoice. Written by `billing_profile_update` only."""
+
+    tenant = models.OneToOneField(Tenant, primary_key=True, on_delete=models.CASCADE, related_name="billing_profile")
+    legal_name = models.CharField(max_length=200, blank=True, default="")
+    address_line1 = models.CharField(max_length=200, blank=True, default="")
+    address_line2 = models.CharField(max_length=200, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    region = models.CharField(max_length=100, blank=True, default="")
+    postal_code = models.CharField(max_length=20, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    # As validated for `country` (python-stdnum's compact form).
+    tax_id = models.CharField(max_length=40, blank=True, default="")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.legal_name or str(self.tenant_id)

@@ -113,3 +113,29 @@ class PaymentMethodOut(Schema):
 class PaymentMethodPage(Schema):
     data: list[PaymentMethodOut]
     has_more: bool
+
+
+class BillingProfileIn(Schema):
+    """The whole profile: a field left out is blank afterwards."""
+
+    legal_name: str = Field(default="", description="The name invoices are made out to; required once any other field is set.")
+    address_line1: str = Field(default="", max_length=200)
+    address_line2: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100, description="State or province.")
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", description="ISO 3166-1 alpha-2, e.g. `DE`, `CN`.")
+    tax_id: str = Field(default="", description="VAT, GST or other business tax number, checked for `country` "
+                                               "(python-stdnum); stored in its compact form.")
+
+
+class BillingProfileOut(Schema):
+    tenant: str
+    legal_name: str
+    address_line1: str
+    address_line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    tax_id: str

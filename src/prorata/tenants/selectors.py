@@ -14,7 +14,7 @@ from prorata.core.clock import ensure_utc, system_clock
 from prorata.core.errors import NotFound
 from prorata.pagination import paginate, usable_id
 
-from .models import TENANT_ROLES, PaymentMethod, Tenant, TestClock, User
+from .models import TENANT_ROLES, BillingProfile, PaymentMethod, Tenant, TestClock, User
 
 
 def now_for(tenant: Tenant | None) -> datetime:
@@ -23,6 +23,15 @@ def now_for(tenant: Tenant | None) -> datetime:
         frozen = TestClock.objects.filter(pk=tenant.test_clock_id).values_list("frozen_time", flat=True).first()
         if frozen is not None:
             return ensure_utc(frozen)
+    return system_clock.now()
+
+
+def now_for_loaded(tenant: Tenant) -> datetime:
+    """`now_for`, from the test clock read in the same statement as the tenant
+    (`select_related("tenant__test_clock")`): as fresh as `now_for` for the request that read it,
+    without a statement of its own. Long-running work (a clock advance) uses `now_for`."""
+    if tenant.test_clock_id:
+        return ensure_utc(tenant.test_clock.frozen_time)
     return system_clock.now()
 
 
@@ -50,7 +59,15 @@ def tenants_list(*, actor: Actor, limit: int | None = None, starting_after: str 
 def _tenant_users(actor: Actor, tenant: Tenant) -> QuerySet[User]:
     if not actor.can_see_tenant(tenant.pk):
         return User.objects.none()
-    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES)
+    return User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__isnull=True)
+
+
+def deleted_users(*, actor: Actor, tenant: Tenant, since: datetime) -> list[User]:
+    """The tenant's users removed at or after `since` (still restorable), most recent first."""
+    if not actor.can_see_tenant(tenant.pk):
+        return []
+    return list(User.objects.filter(tenant_id=tenant.pk, role__in=TENANT_ROLES, deleted_at__gte=since)
+                .order_by("-deleted_at", "id")[:500])
 
 
 def global_admins(*, actor: Actor, tenant: Tenant) -> list[User]:
@@ -118,6 +135,16 @@ def users_matching_ids(*, actor: Actor, tenant: Tenant, q: str = "", role: str =
     return list(_users_matching(actor, tenant, q, role, license).order_by("id").values_list("id", flat=True))
 
 
+def users_export_rows(*, actor: Actor, tenant: Tenant, q: str = "", role: str = "", license: str = "") -> list[tuple[str, str, str, str]]:
+    """(id, email, display name, role) of every user matching the search and filters, by name."""
+    return list(_users_matching(actor, tenant, q, role, license).order_by("display_name", "id")
+                .values_list("id", "email", "display_name", "role"))
+
+
+def users_by_ids(*, actor: Actor, tenant: Tenant, user_ids: list[str]) -> QuerySet[User]:
+    return _tenant_users(actor, tenant).filter(pk__in=user_ids).order_by("display_name", "id")
+
+
 def payment_methods_list(*, actor: Actor, tenant: Tenant) -> list[PaymentMethod]:
     if not actor.can_see_tenant(tenant.pk):
         raise NotFound("not_found", object="tenant", id=tenant.pk)
@@ -150,3 +177,17 @@ def test_clock_get(*, actor: Actor, clock_id: str) -> TestClock:
 
 # Not a pytest test, whatever its name says, when a test module imports it.
 test_clock_get.__test__ = False  # type: ignore[attr-defined]
+
+
+def billing_profile_view(profile: BillingProfile | None) -> dict[str, str]:
+    """The profile's fields (all blank when none was saved)."""
+    from .domain.validation import PROFILE_FIELDS
+
+    return {name: (getattr(profile, name) if profile is not None else "") for name in PROFILE_FIELDS}
+
+
+def billing_profile_get(*, actor: Actor, tenant: Tenant) -> dict[str, str]:
+    """The tenant's billing profile as printed on its invoices; blank fields when none is saved."""
+    if not actor.can_see_tenant(tenant.pk):
+        raise NotFound("not_found", object="tenant", id=tenant.pk)
+    return billing_profile_view(BillingProfile.objects.filter(tenant_id=tenant.pk).first())

@@ -13,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from prorata.core.errors import ProrataError
 from prorata.web.access import actor_of, area, attempt, tenant_of
+from prorata.web.errors import error_message
 
 from . import selectors
-from .forms import CardForm, UserAddForm
+from .forms import CardForm, UserAddForm, UserEditForm, UserImportForm
 
 
 def _licenses_of(request: HttpRequest, user_id: str) -> list:
@@ -86,6 +88,7 @@ def users(request: HttpRequest) -> HttpResponse:
         "last_shown": (page - 1) * USERS_PER_PAGE + len(rows),
         "sorts": sorts,
         "filtered": bool(q or role or license),
+        "export_query": ("?" + urlencode({k: v for k, v in keep.items() if k != "sort"})) if (q or role or license) else "",
     }
     return render(request, "tenants/users.html", context)
 
@@ -150,6 +153,124 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     held = {lic.subscription_id for lic in _licenses_of(request, person.pk)}
     subs = [{"subscription": s, "held": s.pk in held} for s in _subscriptions(request)]
     return render(request, "tenants/user_detail.html", {"person": person, "subscriptions": subs})
+
+
+@area("users")
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: str) -> HttpResponse:
+    from prorata.tenants.services import user_update
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    person = selectors.user_get(actor=actor, tenant=tenant, user_id=user_id)
+    form = UserEditForm(request.POST or None, initial={"display_name": person.display_name, "role": person.role})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user_update(actor=actor, tenant=tenant, user_id=person.pk, display_name=data["display_name"], role=data["role"])
+        except ProrataError as exc:
+            field = exc.details.get("field") if isinstance(exc.details, dict) else None
+            form.add_error(field if field in form.fields else None, error_message(exc))
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": data["display_name"]})
+            return redirect("tenants:user_detail", user_id=person.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/user_edit.html", {"person": person, "form": form}, status=status)
+
+
+@area("users")
+def users_deleted(request: HttpRequest) -> HttpResponse:
+    """People removed in the last RESTORE_DAYS days, each restorable (Microsoft 365's Deleted users)."""
+    from datetime import timedelta
+
+    from prorata.tenants.services import RESTORE_DAYS
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    now = selectors.now_for(tenant)
+    people = selectors.deleted_users(actor=actor, tenant=tenant, since=now - timedelta(days=RESTORE_DAYS))
+    rows = [{"user": u, "until": u.deleted_at + timedelta(days=RESTORE_DAYS)} for u in people]
+    return render(request, "tenants/users_deleted.html", {"rows": rows, "days": RESTORE_DAYS})
+
+
+@area("users")
+@require_POST
+def user_restore(request: HttpRequest, user_id: str) -> HttpResponse:
+    from prorata.tenants.services import user_restore as restore
+
+    ok, person = attempt(request, lambda: restore(actor=actor_of(request), tenant=tenant_of(request), user_id=user_id))
+    if ok:
+        messages.success(request, _("%(name)s was restored. Assign their licenses again.") % {"name": person.display_name})
+        return redirect("tenants:user_detail", user_id=person.pk)
+    return redirect("tenants:users_deleted")
+
+
+EXPORT_HEADERS = ("email", "display_name", "role", "licenses")
+
+
+@area("users")
+def users_export(request: HttpRequest) -> HttpResponse:
+    """Every user matching the page's search and filters, as CSV (the columns import reads back)."""
+    import tablib
+    from django.http import HttpResponse as Response
+
+    from prorata.licenses.selectors import licensed_product_names
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    q = (request.GET.get("q") or "").strip()[:200]
+    rows = selectors.users_export_rows(actor=actor, tenant=tenant, q=q, role=request.GET.get("role") or "",
+                                       license=request.GET.get("license") or "")
+    products = licensed_product_names(actor=actor, tenant_id=tenant.pk)
+    data = tablib.Dataset(headers=list(EXPORT_HEADERS))
+    for user_id, email, name, role in rows:
+        data.append([email, name, role, "; ".join(products.get(user_id, ()))])
+    response = Response(data.export("csv"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="users.csv"'
+    return response
+
+
+IMPORT_SESSION_KEY = "users_import"
+
+
+@area("users")
+@require_http_methods(["GET", "POST"])
+def users_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (what each row would do, and the rows refused, with why) → confirm."""
+    from prorata.i18n.messages import message_for
+    from prorata.tenants.services import users_import_apply, users_import_preview
+
+    actor, tenant = actor_of(request), tenant_of(request)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        stored = request.session.pop(IMPORT_SESSION_KEY, None)
+        if not stored or stored.get("tenant") != tenant.pk:
+            messages.error(request, _("The preview has expired. Upload the file again."))
+            return redirect("tenants:users_import")
+        counts, refused = users_import_apply(actor=actor, tenant=tenant, rows=stored["rows"])
+        messages.success(request, _("Import done: %(create)s added, %(update)s updated, %(unchanged)s unchanged.") % counts)
+        for row in refused[:50]:
+            code, params = row.error or ("invalid_request", {})
+            messages.error(request, _("Line %(line)s (%(email)s): %(why)s") % {
+                "line": row.line, "email": row.email, "why": message_for(code, params)})
+        return redirect("tenants:users")
+    form = UserImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = users_import_preview(actor=actor, tenant=tenant, data=upload.read(2_000_001))
+        except ProrataError as exc:
+            form.add_error("file", error_message(exc))
+        else:
+            ready = [r.as_dict() for r in rows if r.action in ("create", "update")]
+            request.session[IMPORT_SESSION_KEY] = {"tenant": tenant.pk, "rows": ready}
+            counts = {a: sum(1 for r in rows if r.action == a) for a in ("create", "update", "unchanged", "error")}
+            from .models import Role
+
+            labels = dict(Role.choices)
+            shown = [{"row": r, "why": message_for(*r.error) if r.error else "", "role": labels.get(r.role, r.role),
+                      "before_role": labels.get(r.before.get("role", ""), "")}
+                     for r in rows if r.action != "unchanged"]
+            return render(request, "tenants/users_import_preview.html",
+                          {"counts": counts, "rows": shown[:500], "more": max(0, len(shown) - 500), "ready": len(ready)})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/users_import.html", {"form": form}, status=status)
 
 
 def _payment_methods_page(request: HttpRequest, form: CardForm | None, status: int = 200) -> HttpResponse:

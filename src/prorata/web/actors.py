@@ -22,6 +22,7 @@ AREAS: dict[str, frozenset[str]] = {
     "support": frozenset({SUPPORT_ENGINEER}),
     "reports": frozenset({OPERATOR}),
     "operator": frozenset({OPERATOR}),
+    "console": frozenset({OPERATOR}),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -68,3 +69,21 @@ class BackOfficeSignInForm(ThrottledSignIn, AdminAuthenticationForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the e-mail is written in the account's language (the person's own
+    choice, else their organization's), not in the language of the page that asked for it."""
+
+    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+        from django.utils import translation
+
+        from .middleware import django_language
+
+        user = context.get("user")
+        tenant = getattr(user, "tenant", None)
+        language = getattr(user, "language", "") or getattr(tenant, "language", "") or translation.get_language() or "en"
+        with translation.override(django_language(language)):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)

@@ -31,6 +31,11 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
         context["subscriptions"] = live
         context["assigned_total"] = sum(s.assigned_licenses for s in live)
         context["purchased_total"] = sum(s.quantity for s in live)
+        from prorata.tenants.selectors import now_for
+
+        from .todo import todo_items
+
+        context["todos"] = todo_items(actor=actor, tenant=tenant, subscriptions=live, now=now_for(tenant))
     if context["sees_users"]:
         from prorata.tenants.selectors import users_list
 

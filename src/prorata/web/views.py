@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .access import actor_of, area
-from .forms import LanguageForm, SignInForm
+from .forms import LanguageForm, PasswordResetForm, SignInForm
 from .home import home_context
 from .middleware import django_language
 
@@ -29,7 +29,7 @@ def root(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.role == "support_engineer":
         return HttpResponseRedirect(reverse("support:queue"))
     if user.is_authenticated and user.role == "operator":
-        return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("console:tenants"))
     return home(request)
 
 
@@ -47,6 +47,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/password_reset_form.html"
     email_template_name = "web/password_reset_email.txt"
     subject_template_name = "web/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("web:password_reset_done")
 
     # At most this many reset e-mails per hour to one address, and asked for by one client address:

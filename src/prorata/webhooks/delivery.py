@@ -71,7 +71,7 @@ def _claim(now: datetime, limit: int, delivery_ids: list[str] | None) -> tuple[l
     due = due.order_by("next_attempt_at", "id")
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            picked = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            picked = list(due.select_for_update(no_key=True, skip_locked=True).values_list("pk", flat=True)[:limit])
             Delivery.objects.filter(pk__in=picked).update(next_attempt_at=lease)
         return picked, lease
     picked = []

@@ -109,7 +109,7 @@ def webhook_endpoint_delete(*, actor: Actor, endpoint_id: str) -> None:
     """Delete an endpoint; its pending deliveries are dropped with it."""
     _check_manager(actor)
     with transaction.atomic():
-        endpoint = endpoint_queryset(actor).select_for_update().filter(pk=endpoint_id).first()
+        endpoint = endpoint_queryset(actor).select_for_update(no_key=True).filter(pk=endpoint_id).first()
         if endpoint is None:
             raise NotFound("not_found", object="webhook_endpoint", id=endpoint_id)
         tenant = Tenant.objects.filter(pk=endpoint.tenant_id).first() if endpoint.tenant_id else None

@@ -27,9 +27,11 @@ from .invoices import (
     payment_record,
     payment_snapshot,
     tenant_credits,
+    tenants_lock,
     transfer_key,
     transfer_record,
 )
+from .manual_credit import tenant_credit_add
 from .settlement import (
     actor_from_json,
     call_values,
@@ -40,9 +42,10 @@ from .settlement import (
 )
 
 __all__ = [
+    "tenant_credit_add",
     "IssuedInvoice", "TenantCredit", "actor_from_json", "call_find", "call_record", "call_redo", "call_values",
     "calls_claim_stale", "calls_in_flight", "calls_in_flight_notes", "calls_make", "calls_release", "calls_take",
     "credit_give_back", "credit_note_add", "credit_notes_complete", "credit_notes_finish", "credit_notes_prepare",
     "credit_notes_settle_now", "existing_invoice", "invoice_close", "invoice_issue", "invoice_paid", "payment_record",
-    "payment_snapshot", "tenant_credits", "transfer_key", "transfer_record",
+    "payment_snapshot", "tenant_credits", "tenants_lock", "transfer_key", "transfer_record",
 ]

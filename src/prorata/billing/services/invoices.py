@@ -50,16 +50,39 @@ class IssuedInvoice:
         return self.payload(status="open", amount_paid=0, paid_at=None)
 
 
+# Every language an invoice is read or printed in (the admin center's).
+LINE_LANGUAGES = ("en", "zh-Hans")
+
+
+def _line_text(line: Any, invoice_kind: str, language: str, product: str, previous_product: str, timezone: str,
+               discount_percent: int) -> str:
+    if line.kind == "charge" or (line.kind == "proration" and invoice_kind == "change"):
+        return charge_description(language=language, product=product, quantity=line.quantity,
+                                  start=line.period_start, end=line.period_end, tz=timezone)
+    if line.kind == "proration":
+        return proration_description(language=language, product=product, quantity=line.quantity,
+                                     start=line.period_start, end=line.period_end, tz=timezone)
+    if line.kind == "unused_time":
+        return unused_time_description(language=language, product=previous_product, quantity=line.quantity,
+                                       start=line.period_start, end=line.period_end, tz=timezone)
+    if line.kind == "discount":
+        return discount_description(language=language, percent=discount_percent)
+    return credit_description(language=language, number=line.credit_number or None)
+
+
 def invoice_issue(
     changes: Changes, *, tenant_id: str, subscription_id: str, plan: InvoicePlan, at: datetime, language: str,
     product: str, timezone: str, paid: int, previous_product: str = "",
-    discount_percent: int = 0, due_at: datetime | None = None,
+    discount_percent: int = 0, products: dict[str, str] | None = None, previous_products: dict[str, str] | None = None,
+    due_at: datetime | None = None,
 ) -> IssuedInvoice:
     """Add the invoice of `plan`, issued at `at`, with `paid` of its total paid already; `due_at`:
     a sent invoice's due date (pay by invoice).
 
     Lines as planned (charge or proration, then credit applied); each credit applied is also a
-    CreditApplication (from the tenant's balance, or from a credit note).
+    CreditApplication (from the tenant's balance, or from a credit note). Each line's description
+    is written in `language` and, in `translations`, in every admin-center language (`products`
+    and `previous_products`: the product's name by language).
     """
     status = "paid" if paid >= plan.total else "open"
     values = changes.insert(Invoice, {
@@ -69,29 +92,20 @@ def invoice_issue(
         "amount_paid": paid, "paid_at": at if status == "paid" else None, "due_at": due_at, "created_at": at,
     }, number=INVOICE_SEQUENCE)
     lines = []
+    names = {**(products or {}), language: product}
+    previous_names = {**(previous_products or {}), language: previous_product or product}
     for line in plan.lines:
-        if line.kind == "charge":
-            text = charge_description(language=language, product=product, quantity=line.quantity,
-                                      start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
-        elif line.kind == "proration" and plan.kind == "change":
-            text = charge_description(language=language, product=product, quantity=line.quantity,
-                                      start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
-        elif line.kind == "proration":
-            text = proration_description(language=language, product=product, quantity=line.quantity,
-                                         start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
-        elif line.kind == "unused_time":
-            text = unused_time_description(language=language, product=previous_product or product, quantity=line.quantity,
-                                           start=line.period_start, end=line.period_end, tz=timezone)  # type: ignore[arg-type]
-        elif line.kind == "discount":
-            text = discount_description(language=language, percent=discount_percent)
-        else:
-            text = credit_description(language=language, number=line.credit_number or None)
+        texts = {lang: _line_text(line, plan.kind, lang, names.get(lang) or product,
+                                  previous_names.get(lang) or previous_product or product, timezone, discount_percent)
+                 for lang in dict.fromkeys((language, *LINE_LANGUAGES))}
+        text = texts[language]
+        if line.kind not in ("charge", "proration", "unused_time", "discount"):
             changes.insert(CreditApplication, {
                 "tenant_id": tenant_id, "credit_note_id": None if line.credit_source == BALANCE else line.credit_source,
                 "invoice_id": values["id"], "amount": -line.amount, "created_at": at,
             })
         lines.append(changes.insert(InvoiceLine, {
-            "tenant_id": tenant_id, "invoice_id": values["id"], "kind": line.kind, "description": text,
+            "tenant_id": tenant_id, "invoice_id": values["id"], "kind": line.kind, "description": text, "translations": texts,
             "quantity": line.quantity, "unit_amount": line.unit_amount, "amount": line.amount,
             "period_start": line.period_start, "period_end": line.period_end,
         }))
@@ -179,6 +193,13 @@ def credit_give_back(tenant_id: str, plan: InvoicePlan) -> None:
         Tenant.objects.filter(pk=tenant_id).update(credit_balance=F("credit_balance") + taken)
 
 
+def tenants_lock(tenant_ids: Sequence[str]) -> None:
+    """Lock these tenants' rows (by id), before any credit note of theirs (platform.locks' order)."""
+    ids = sorted(set(tenant_ids))
+    if ids:
+        list(Tenant.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes_due_by: datetime | None) -> dict[str, TenantCredit]:
     """The spendable credit of these tenants, locking the rows it reads (tenant, then notes).
 
@@ -188,11 +209,11 @@ def tenant_credits(tenant_ids: Sequence[str], *, balances: dict[str, int], notes
     out = {t: TenantCredit(t, 0) for t in tenant_ids}
     with_balance = sorted(t for t in tenant_ids if balances.get(t, 0) > 0)
     if with_balance:
-        for tid, balance in Tenant.objects.select_for_update().filter(pk__in=with_balance).order_by("pk").values_list("pk", "credit_balance"):
+        for tid, balance in Tenant.objects.select_for_update(no_key=True).filter(pk__in=with_balance).order_by("pk").values_list("pk", "credit_balance"):
             out[tid].balance = int(balance)
     if notes_due_by is not None and tenant_ids:
         notes = (
-            CreditNote.objects.select_for_update().filter(tenant_id__in=list(tenant_ids), status="pending", settles_on__lte=notes_due_by)
+            CreditNote.objects.select_for_update(no_key=True).filter(tenant_id__in=list(tenant_ids), status="pending", settles_on__lte=notes_due_by)
             .order_by("settles_on", "id")
             .values_list("tenant_id", "id", "number", "amount", "applied_amount", "refunded_amount", "settles_on")
         )

@@ -22,6 +22,7 @@ from django.db.models import F, Sum
 from prorata.core.actor import Actor
 from prorata.core.clock import ensure_utc
 from prorata.core.ids import new_id
+from prorata.platform.locks import retry_on_lock_conflict
 from prorata.platform.writer import Changes
 from prorata.tenants.models import Tenant
 
@@ -46,6 +47,7 @@ from .charges import (
     calls_release,
     calls_take,
 )
+from .invoices import tenants_lock
 
 
 def _actor_json(actor: Actor) -> list[str]:
@@ -146,7 +148,8 @@ def credit_notes_finish(changes: Changes, calls: Sequence[dict[str, Any]], resul
     balance for refunds the processor refused; a note whose refunds are all done is settled."""
     if not calls:
         return
-    notes = {n.pk: _values(n) for n in CreditNote.objects.select_for_update().filter(pk__in={c["credit_note_id"] for c in calls}).order_by("pk")}
+    tenants_lock([c["tenant_id"] for c in calls])
+    notes = {n.pk: _values(n) for n in CreditNote.objects.select_for_update(no_key=True).filter(pk__in={c["credit_note_id"] for c in calls}).order_by("pk")}
     for call in calls:
         note, plan = notes[call["credit_note_id"]], call["plan"]
         at, actor = datetime.fromisoformat(plan["at"]), actor_from_json(plan["actor"])
@@ -178,7 +181,8 @@ def credit_notes_settle_now(note_ids: Sequence[str], *, actor: Actor) -> None:
     a seat decrease), after the transaction that created them committed. If anything fails on
     the way, the billing pass settles them (they are due) or reconciles their refund calls."""
     with transaction.atomic():
-        notes = list(CreditNote.objects.select_for_update().filter(pk__in=list(note_ids), status="pending")
+        tenants_lock(CreditNote.objects.filter(pk__in=list(note_ids)).values_list("tenant_id", flat=True))
+        notes = list(CreditNote.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=list(note_ids), status="pending")
                      .select_related("subscription__plan", "invoice").order_by("pk"))
         notes = [n for n in notes if n.pk not in calls_in_flight_notes([n.pk for n in notes])]
         changes = Changes()
@@ -191,12 +195,16 @@ def credit_notes_settle_now(note_ids: Sequence[str], *, actor: Actor) -> None:
 def credit_notes_complete(calls: Sequence[dict[str, Any]], results: dict[str, ChargeResult]) -> None:
     """Step 3 in a transaction of its own; on failure the calls are left to reconciliation."""
     answered = [c for c in calls if c["key"] in results]
-    try:
+
+    def finish() -> None:
         with transaction.atomic():
             owned = calls_take(c["key"] for c in answered)
             changes = Changes()
             credit_notes_finish(changes, [c for c in answered if c["key"] in owned], results)
             changes.flush()
+
+    try:
+        retry_on_lock_conflict(finish)
     except Exception:
         calls_release(c["key"] for c in answered)
         raise

@@ -95,7 +95,7 @@ def open_period_invoices(subs: Sequence[Subscription]) -> dict[str, Invoice]:
         return {}
     start_of = {s.pk: s.current_period_start for s in live}
     invoices = (
-        Invoice.objects.select_for_update(of=("self",)).filter(subscription_id__in=list(start_of), kind="period", status="open")
+        Invoice.objects.select_for_update(no_key=True, of=("self",)).filter(subscription_id__in=list(start_of), kind="period", status="open")
         .prefetch_related("lines")
     )
     return {i.subscription_id: i for i in invoices if i.period_start == start_of[i.subscription_id]}

@@ -11,13 +11,18 @@ from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, InvalidInput, NotFound
 from prorata.core.transitions import TRIALING, Event
 from prorata.platform.writer import Changes
-from prorata.tenants.selectors import default_payment_method, now_for
+from prorata.tenants.selectors import default_payment_method, now_for, now_for_loaded
 
 from ..display import decision_params
 from ..domain.cancellation import Decision, decide
 from ..models import Subscription
 from ..reasons import CANCEL_REASONS
-from ..selectors import cancel_policy_of, cancellation_facts, period_paid, subscription_get
+from ..selectors import (
+    cancel_policy_of,
+    cancellation_facts,
+    period_paid,
+    subscription_for_decision,
+)
 from .common import (
     ensure_no_payment_in_progress,
     snapshot,
@@ -40,10 +45,13 @@ def _assigned(subscription: Subscription) -> int:
 
 def _decide(subscription: Subscription, *, now: datetime, assisted: bool) -> tuple[Decision, Invoice | None]:
     invoice, paid = period_paid(subscription)
+    # Read with the subscription by subscription_for_decision; counted here otherwise.
+    assigned = getattr(subscription, "assigned_licenses", None)
+    has_card = getattr(subscription, "has_default_card", None)
     facts = cancellation_facts(
         subscription,
-        assigned=_assigned(subscription),
-        has_payment_method=default_payment_method(subscription.tenant) is not None,
+        assigned=_assigned(subscription) if assigned is None else int(assigned),
+        has_payment_method=(default_payment_method(subscription.tenant) is not None) if has_card is None else bool(has_card),
         paid=paid,
     )
     return decide(facts, cancel_policy_of(subscription), now=now, assisted=assisted), invoice
@@ -58,10 +66,10 @@ def subscription_cancellation_decision(
     open callback request for this subscription previews the assisted cancellation that
     `subscription_cancel` would make with it.
     """
-    sub = subscription_get(actor=actor, subscription_id=subscription_id)
+    sub = subscription_for_decision(actor=actor, subscription_id=subscription_id)
     if callback_request_id:
         assisted = _callback_for_assist(actor, sub, callback_request_id, lock=False) is not None
-    decision, _invoice = _decide(sub, now=now_for(sub.tenant), assisted=assisted and actor.is_staff)
+    decision, _invoice = _decide(sub, now=now_for_loaded(sub.tenant), assisted=assisted and actor.is_staff)
     return decision
 
 
@@ -89,7 +97,7 @@ def _callback_for_assist(actor: Actor, sub: Subscription, callback_request_id: s
     if not callback_request_id or not actor.is_staff:
         return None
     requests = CallbackRequest.objects.filter(pk=callback_request_id, tenant_id=sub.tenant_id)
-    request = (requests.select_for_update() if lock else requests).first()
+    request = (requests.select_for_update(no_key=True) if lock else requests).first()
     if request is None:
         raise NotFound("not_found", object="callback_request", id=callback_request_id)
     if request.subscription_id != sub.pk:

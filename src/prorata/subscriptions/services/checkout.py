@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from prorata.billing.domain.renewal import (
     PURCHASE,
@@ -36,6 +36,7 @@ from prorata.catalog.models import Plan as CatalogPlan
 from prorata.core.actor import Actor
 from prorata.core.errors import Conflict, PaymentFailed
 from prorata.payments.gateway import outside_transaction
+from prorata.platform.locks import is_lock_conflict, retry_on_lock_conflict
 from prorata.platform.writer import Changes
 from prorata.tenants.models import Tenant
 
@@ -86,7 +87,14 @@ def checkout_run(prepare: Callable[[Changes], tuple[Work, dict[str, Any] | None]
     if result is None:
         # The processor did not answer: whether it charged is unknown until reconciliation asks.
         raise PaymentFailed("payment_not_confirmed")
-    done = checkout_complete(call, result, prepared=work)
+    try:
+        # Idempotent (the call is taken once), so run again if another transaction got in its way.
+        done = retry_on_lock_conflict(lambda: checkout_complete(call, result, prepared=work))
+    except OperationalError as exc:
+        if not is_lock_conflict(exc):
+            raise
+        # Charged but not written: reconciliation writes the outcome of the recorded call.
+        raise PaymentFailed("payment_not_confirmed") from exc
     if done is None:
         raise Conflict("payment_in_progress")
     if done.outcome.refused:
@@ -125,7 +133,7 @@ def checkout_complete(call: dict[str, Any], result: ChargeResult, prepared: Work
             sub = _new_subscription(call, plan)
             assigned = 0
         else:
-            sub = (Subscription.objects.select_for_update(of=("self",)).select_related("tenant", "plan__product")
+            sub = (Subscription.objects.select_for_update(no_key=True, of=("self",)).select_related("tenant", "plan__product")
                    .get(pk=call["subscription_id"]))
             assigned = assigned_counts([sub.pk]).get(sub.pk, 0)
         inp = BillingInput(subscription=facts_of(sub), price=price_of(sub.plan), timezone=sub.tenant.timezone,

@@ -21,7 +21,7 @@ def subscription_lock(*, actor: Actor, subscription_id: str) -> Subscription:
     """
     sub = (
         visible_subscriptions(actor)
-        .select_for_update(of=("self",))
+        .select_for_update(no_key=True, of=("self",))
         .select_related("plan", "plan__product", "tenant")
         .filter(pk=subscription_id)
         .first()

@@ -91,10 +91,10 @@ def payment_confirm_settle(reference: str, *, actor: Actor) -> bool:
     if answer.status != SUCCEEDED:
         return False
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-        sub = (Subscription.objects.select_for_update(of=("self",)).select_related("tenant")
+        invoice = Invoice.objects.select_for_update(no_key=True).get(pk=payment.invoice_id)
+        sub = (Subscription.objects.select_for_update(no_key=True, of=("self",)).select_related("tenant")
                .get(pk=invoice.subscription_id))
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
         if payment.status != "requires_action":
             return True  # settled meanwhile
         Payment.objects.filter(pk=payment.pk).update(status="succeeded", failure_code="")

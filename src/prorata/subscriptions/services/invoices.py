@@ -96,9 +96,9 @@ def _locked(actor: Actor, invoice_id: str) -> tuple[Invoice, Subscription]:
         isinstance(invoice_id, str) and len(invoice_id) <= 40) else None
     if found is None:
         raise NotFound("not_found", object="invoice", id=invoice_id)
-    sub = (Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan__product", "tenant")
+    sub = (Subscription.objects.select_for_update(no_key=True, of=("self",)).select_related("plan", "plan__product", "tenant")
            .get(pk=found))
-    invoice = Invoice.objects.select_for_update().prefetch_related("lines").get(pk=invoice_id)
+    invoice = Invoice.objects.select_for_update(no_key=True).prefetch_related("lines").get(pk=invoice_id)
     return invoice, sub
 
 

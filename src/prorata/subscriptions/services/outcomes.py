@@ -79,6 +79,13 @@ def _new_plan(work: Work) -> CatalogPlan | None:
     return CatalogPlan.objects.select_related("product").get(pk=plan_id)
 
 
+def _names(product: Any) -> dict[str, str]:
+    """The product's name in every language an invoice line is written in."""
+    from prorata.billing.services.invoices import LINE_LANGUAGES
+
+    return {lang: product_name(product, lang) for lang in LINE_LANGUAGES}
+
+
 def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Actor) -> IssuedInvoice | None:
     """Add every row of `outcome` to `changes`, and set the subscription's new fields on `work.sub`."""
     sub, plan, at = work.sub, work.plan, work.plan.at
@@ -92,6 +99,7 @@ def apply_outcome(changes: Changes, work: Work, outcome: Outcome, *, actor: Acto
             changes, tenant_id=sub.tenant_id, subscription_id=sub.pk, plan=plan.invoice, at=at, language=tenant.language,
             product=product, timezone=tenant.timezone, paid=outcome.paid_now,
             previous_product=product_name(sub.plan.product, tenant.language), discount_percent=sub.discount_percent,
+            products=_names((new_plan or sub.plan).product), previous_products=_names(sub.plan.product),
             due_at=plan.due_at,
         )
     elif plan.collect is not None and work.open_invoice is not None:

@@ -65,7 +65,7 @@ def subscription_purchase(*, actor: Actor, tenant_id: str, plan_id: str, quantit
         return _start_trial(actor=actor, tenant=tenant, plan_id=plan_id, quantity=quantity)
 
     def prepare(changes: Changes) -> tuple[Work, dict[str, Any] | None]:
-        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        locked = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
         plan = _plan_for(actor, locked, plan_id)
         check_seat_limits(plan, quantity)
         method = default_payment_method(locked)

@@ -134,7 +134,7 @@ def _finish_due(calls: Sequence[GatewayCall], answers: dict[str, ChargeResult]) 
     """Renewal, conversion and retry charges: the outcome from the stored plan and the answer."""
     with transaction.atomic():
         by_sub = {c.subscription_id: c for c in calls}
-        subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("tenant")
+        subs = list(Subscription.objects.select_for_update(no_key=True, of=("self",)).select_related("tenant")
                     .filter(pk__in=list(by_sub)).order_by("pk"))
         attach_plans(subs)
         open_invoices = open_period_invoices(subs)

@@ -105,7 +105,7 @@ def _dispute(dispute: Any) -> str:
         log.warning("a dispute for %s, which no invoice of ours was paid by", reference or charge)
         return "unknown payment"
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        invoice = Invoice.objects.select_for_update(no_key=True).get(pk=payment.invoice_id)
         if invoice.disputed_at is not None:
             return "already disputed"
         now = system_clock.now()

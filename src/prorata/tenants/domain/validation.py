@@ -91,3 +91,65 @@ def clean_time(value: Any, field: str = "frozen_time") -> datetime:
     if not MIN_YEAR <= at.year <= MAX_YEAR:
         raise InvalidInput("invalid_time", details={"field": field}, field=field)
     return at
+
+
+# The fields of a billing profile and their longest value.
+PROFILE_FIELDS = {
+    "legal_name": 200, "address_line1": 200, "address_line2": 200, "city": 100, "region": 100,
+    "postal_code": 20, "country": 2, "tax_id": 40,
+}
+_TAX_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]{1,38}[A-Za-z0-9]$")
+
+
+def _tax_id_module(country: str) -> Any:
+    """python-stdnum's validator of a business tax id of `country` (VAT, GST, USCC, EIN…)."""
+    from stdnum.eu import vat as eu_vat
+    from stdnum.util import get_cc_module
+
+    # An EU VAT number is written with its country prefix (DE136695976), as VIES checks it.
+    if country.lower() in eu_vat.MEMBER_STATES or country == "GR":
+        return eu_vat
+    for name in ("vat", "tin"):
+        module = get_cc_module(country.lower(), name)
+        if module is not None:
+            return module
+    return None
+
+
+def clean_tax_id(value: Any, country: str) -> str:
+    """A tax id valid for `country` (checksums included where python-stdnum knows the country),
+    in its compact form; blank stays blank. Without a country only its shape is checked."""
+    text = _text(value)
+    if text is None:
+        raise InvalidInput("invalid_tax_id", details={"field": "tax_id"}, value="")
+    if not text:
+        return ""
+    if not _TAX_ID_SHAPE.match(text):
+        raise InvalidInput("invalid_tax_id", details={"field": "tax_id"}, value=text[:40])
+    module = _tax_id_module(country) if country else None
+    if module is None:
+        return text.upper()
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return str(module.validate(text))
+    except ValidationError:
+        raise InvalidInput("invalid_tax_id", details={"field": "tax_id", "country": country}, value=text[:40]) from None
+
+
+def clean_billing_profile(values: dict[str, Any]) -> dict[str, str]:
+    """Every field of a billing profile, trimmed and checked: lengths, the country (ISO 3166),
+    the tax id for that country. A legal name is required once anything else is given."""
+    out: dict[str, str] = {}
+    for name, longest in PROFILE_FIELDS.items():
+        raw = values.get(name, "")
+        text = _text(raw if raw is not None else "")
+        if text is None or (name not in ("country", "tax_id") and len(text) > longest):
+            raise InvalidInput("invalid_profile_field", details={"field": name}, max=longest)
+        out[name] = text
+    if out["country"]:
+        out["country"] = clean_country(out["country"])
+    out["tax_id"] = clean_tax_id(out["tax_id"], out["country"])
+    if not out["legal_name"] and any(v for k, v in out.items() if k != "legal_name"):
+        raise InvalidInput("legal_name_required", details={"field": "legal_name"})
+    return out

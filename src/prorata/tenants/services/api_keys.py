@@ -50,7 +50,7 @@ def apikey_revoke(*, actor: Actor, key_id: str) -> ApiKey:
     """Stop a key from authenticating, at once and for good. Revoking twice changes nothing."""
     require_operator(actor)
     with transaction.atomic():
-        key = ApiKey.objects.select_for_update().filter(pk=key_id).first() if usable_id(key_id) else None
+        key = ApiKey.objects.select_for_update(no_key=True).filter(pk=key_id).first() if usable_id(key_id) else None
         if key is None:
             raise NotFound("not_found", object="api_key", id=key_id)
         if key.revoked_at is not None:
@@ -63,4 +63,11 @@ def apikey_revoke(*, actor: Actor, key_id: str) -> ApiKey:
             tenant_id=key.tenant_id, at=now, before={"revoked_at": None},
             after={"revoked_at": now.isoformat().replace("+00:00", "Z"), "prefix": key.prefix},
         )
+        # Verified keys are kept in memory for a few seconds (prorata.platform.keys): this
+        # process forgets it at once (and again at commit, in case a request re-read it in
+        # between), the others within that time.
+        from prorata.platform.keys import forget_key
+
+        forget_key(key.secret_hash)
+        transaction.on_commit(lambda digest=key.secret_hash: forget_key(digest))
     return key

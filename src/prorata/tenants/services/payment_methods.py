@@ -38,12 +38,12 @@ def _card_view(pm: PaymentMethod) -> dict[str, Any]:
 
 
 def _lock_tenant(tenant: Tenant) -> Tenant:
-    return Tenant.objects.select_for_update().get(pk=tenant.pk)
+    return Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
 
 
 def _get_locked(tenant: Tenant, payment_method_id: str) -> PaymentMethod:
     pm = (
-        PaymentMethod.objects.select_for_update().filter(tenant_id=tenant.pk, pk=payment_method_id).first()
+        PaymentMethod.objects.select_for_update(no_key=True).filter(tenant_id=tenant.pk, pk=payment_method_id).first()
         if usable_id(payment_method_id) else None
     )
     if pm is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from prorata.audit.services import audit_record
@@ -38,7 +40,7 @@ def tenant_create(
         clock = None
         if test_clock_id is not None:
             # Locked so that the clock cannot move between reading its time and creating the tenant.
-            clock = TestClock.objects.select_for_update().filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
+            clock = TestClock.objects.select_for_update(no_key=True).filter(pk=test_clock_id).first() if usable_id(test_clock_id) else None
             if clock is None:
                 raise NotFound("not_found", details={"field": "test_clock"}, object="test_clock", id=test_clock_id)
         now = ensure_utc(clock.frozen_time) if clock else system_clock.now()
@@ -54,6 +56,60 @@ def tenant_create(
             },
         )
     return tenant
+
+
+def tenant_update(*, actor: Actor, tenant_id: str, name: str, country: str, language: str, timezone: str) -> Tenant:
+    """A tenant's name, country, language and time zone. Its currency stays (its invoices and
+    credit balance are counted in it), and so does its test clock (SPEC §6: set at creation)."""
+    require_operator(actor)
+    name = v.clean_name(name)
+    country = v.clean_country(country)
+    language = v.clean_language(language)
+    timezone = v.clean_timezone(timezone)
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).first() if usable_id(tenant_id) else None
+        if tenant is None:
+            raise NotFound("not_found", object="tenant", id=tenant_id)
+        after = {"name": name, "country": country, "language": language, "timezone": timezone}
+        before = {field: getattr(tenant, field) for field in after}
+        if before == after:
+            return tenant
+        for field, value in after.items():
+            setattr(tenant, field, value)
+        tenant.save(update_fields=list(after))
+        from ..selectors import now_for
+
+        audit_record(
+            actor=actor, action="tenant.updated", object_type="tenant", object_id=tenant.pk, tenant_id=tenant.pk,
+            at=now_for(tenant), before={k: before[k] for k in after if before[k] != after[k]},
+            after={k: after[k] for k in after if before[k] != after[k]},
+        )
+    return tenant
+
+
+def tenant_onboard(
+    *,
+    actor: Actor,
+    name: str,
+    country: str,
+    language: str,
+    currency: str,
+    timezone: str,
+    admin_email: str,
+    admin_name: str,
+    test_clock_id: str | None = None,
+) -> tuple[Tenant, Any]:
+    """A tenant and its first global admin, in one transaction; the admin is invited by e-mail
+    (a link to choose a password) once it is committed. A refusal of either writes nothing."""
+    from .invitations import invitation_send
+    from .users import user_create
+
+    with transaction.atomic():
+        tenant = tenant_create(actor=actor, name=name, country=country, language=language, currency=currency,
+                               timezone=timezone, test_clock_id=test_clock_id)
+        admin = user_create(actor=actor, tenant=tenant, email=admin_email, display_name=admin_name, role="global_admin")
+        transaction.on_commit(lambda: invitation_send(admin.pk))
+    return tenant, admin
 
 
 MAX_DAYS_UNTIL_DUE = 365
@@ -81,7 +137,7 @@ def tenant_set_collection(*, actor: Actor, tenant_id: str, collection: object, d
     require_operator(actor)
     collection = clean_collection(collection)
     with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().filter(pk=tenant_id).first() if usable_id(tenant_id) else None
+        tenant = Tenant.objects.select_for_update(no_key=True).filter(pk=tenant_id).first() if usable_id(tenant_id) else None
         if tenant is None:
             raise NotFound("not_found", object="tenant", id=tenant_id)
         days = tenant.days_until_due if days_until_due is None else clean_days_until_due(days_until_due)

@@ -64,7 +64,7 @@ def test_clock_advance(*, actor: Actor, clock_id: str, to: datetime) -> TestCloc
     to = v.clean_time(to)
     advance = _engine_advance()
     with transaction.atomic():
-        clock = TestClock.objects.select_for_update().get(pk=clock.pk)
+        clock = TestClock.objects.select_for_update(no_key=True).get(pk=clock.pk)
         before = ensure_utc(clock.frozen_time)
         _refuse_backwards(before, to)
         if to == before:
@@ -77,7 +77,7 @@ def test_clock_advance(*, actor: Actor, clock_id: str, to: datetime) -> TestCloc
     # The engine owns its transactions: it moves the time step by step, doing the due work.
     advance(clock, to, actor=actor)
     with transaction.atomic():
-        clock = TestClock.objects.select_for_update().get(pk=clock.pk)
+        clock = TestClock.objects.select_for_update(no_key=True).get(pk=clock.pk)
         _audit_advanced(actor, clock, before, ensure_utc(clock.frozen_time))
     return clock
 

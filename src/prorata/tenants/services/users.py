@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -60,7 +61,14 @@ def user_create(
         _clean_password(password)
     with transaction.atomic():
         now = now_for(tenant)
-        if User.objects.filter(email__iexact=email).exists():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None and existing.deleted_at is not None and existing.tenant_id == tenant.pk:
+            if existing.deleted_at >= now - timedelta(days=RESTORE_DAYS):
+                raise Conflict("email_of_deleted_user", details={"field": "email"}, email=email)
+            # Past its restore time: the removed person is purged and the address is free again.
+            existing.delete()
+            existing = None
+        if existing is not None:
             raise _email_taken(email)
         user = User(tenant=tenant, email=email, display_name=display_name, role=role, created_at=now)
         user.set_password(password)
@@ -76,8 +84,12 @@ def user_create(
     return user
 
 
+RESTORE_DAYS = 30
+
+
 def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
-    """Delete the user and free every license they hold, each freeing audited as `license.removed`."""
+    """Remove the user from the tenant and free every license they hold, each freeing audited as
+    `license.removed`. The person is kept as a deleted user, restorable for RESTORE_DAYS days."""
     from prorata.licenses.models import License
     from prorata.licenses.schemas import license_out
     from prorata.subscriptions.models import Subscription
@@ -91,11 +103,11 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
         # so the two cannot deadlock. Every subscription of the tenant is locked, not only those
         # where the user holds a seat now: a seat being assigned concurrently on another one
         # would otherwise be deleted unaudited with the user, or fail its insert.
-        list(Subscription.objects.select_for_update().filter(tenant_id=tenant.pk).order_by("id").values_list("id", flat=True))
+        list(Subscription.objects.select_for_update(no_key=True).filter(tenant_id=tenant.pk).order_by("id").values_list("id", flat=True))
         # The global admins are locked too, so two removals cannot each leave the other as the last.
         locked = list(
-            User.objects.select_for_update()
-            .filter(tenant_id=tenant.pk, role__in=v.TENANT_ROLES)
+            User.objects.select_for_update(no_key=True)
+            .filter(tenant_id=tenant.pk, role__in=v.TENANT_ROLES, deleted_at__isnull=True)
             .filter(Q(pk=user_id) | Q(role=Role.GLOBAL_ADMIN))
             .order_by("id")
         )
@@ -116,12 +128,75 @@ def user_remove(*, actor: Actor, tenant: Tenant, user_id: str) -> None:
             )
             lic.delete()
         before = {"email": user.email, "display_name": user.display_name, "role": user.role}
-        user_pk = user.pk
-        user.delete()
+        user.deleted_at, user.is_active = now, False
+        user.save(update_fields=["deleted_at", "is_active"])
         audit_record(
-            actor=actor, action="user.removed", object_type="user", object_id=user_pk, tenant_id=tenant.pk,
+            actor=actor, action="user.removed", object_type="user", object_id=user.pk, tenant_id=tenant.pk,
             at=now, before=before, after=None,
+            details={"restorable_until": (now + timedelta(days=RESTORE_DAYS)).isoformat()},
         )
+
+
+def user_restore(*, actor: Actor, tenant: Tenant, user_id: str) -> User:
+    """Bring back a user removed less than RESTORE_DAYS days ago, with their name, e-mail, role
+    and password; without licenses (those were freed and may be in use): assign them again."""
+    require_tenant_role(actor, tenant, USER_ADMINS)
+    if not usable_id(user_id):
+        raise NotFound("not_found", object="user", id=user_id)
+    with transaction.atomic():
+        user = (User.objects.select_for_update(no_key=True)
+                .filter(pk=user_id, tenant_id=tenant.pk, role__in=v.TENANT_ROLES, deleted_at__isnull=False).first())
+        if user is None:
+            raise NotFound("not_found", object="user", id=user_id)
+        now = now_for(tenant)
+        if user.deleted_at < now - timedelta(days=RESTORE_DAYS):
+            raise Conflict("restore_expired", days=RESTORE_DAYS)
+        user.deleted_at, user.is_active = None, True
+        user.save(update_fields=["deleted_at", "is_active"])
+        audit_record(
+            actor=actor, action="user.restored", object_type="user", object_id=user.pk, tenant_id=tenant.pk, at=now,
+            after={"email": user.email, "display_name": user.display_name, "role": user.role},
+        )
+    return user
+
+
+def user_update(*, actor: Actor, tenant: Tenant, user_id: str, display_name: str, role: str) -> User:
+    """A user's display name and role. The last global admin keeps the role, and a global admin
+    does not take it from themself (another global admin does)."""
+    require_tenant_role(actor, tenant, USER_ADMINS)
+    display_name = v.clean_name(display_name, "display_name", "invalid_display_name")
+    role = v.clean_role(role)
+    if not usable_id(user_id):
+        raise NotFound("not_found", object="user", id=user_id)
+    with transaction.atomic():
+        # Locked in the order user_remove locks them, so that two demotions cannot each leave
+        # the other as the last global admin.
+        locked = list(
+            User.objects.select_for_update(no_key=True)
+            .filter(tenant_id=tenant.pk, role__in=v.TENANT_ROLES, deleted_at__isnull=True)
+            .filter(Q(pk=user_id) | Q(role=Role.GLOBAL_ADMIN))
+            .order_by("id")
+        )
+        user = next((u for u in locked if u.pk == user_id), None)
+        if user is None:
+            raise NotFound("not_found", object="user", id=user_id)
+        before = {"display_name": user.display_name, "role": user.role}
+        after = {"display_name": display_name, "role": role}
+        if before == after:
+            return user
+        if user.role == Role.GLOBAL_ADMIN and role != Role.GLOBAL_ADMIN:
+            if actor.kind == "user" and actor.id == user.pk:
+                raise Conflict("cannot_change_own_role", details={"field": "role"})
+            if not any(u.role == Role.GLOBAL_ADMIN and u.is_active and u.pk != user.pk for u in locked):
+                raise Conflict("last_global_admin", details={"field": "role"})
+        user.display_name, user.role = display_name, role
+        user.save(update_fields=["display_name", "role"])
+        audit_record(
+            actor=actor, action="user.updated", object_type="user", object_id=user.pk, tenant_id=tenant.pk,
+            at=now_for(tenant), before={k: before[k] for k in after if before[k] != after[k]},
+            after={k: after[k] for k in after if before[k] != after[k]},
+        )
+    return user
 
 
 def _may_edit_user(actor: Actor, user: User) -> None:
@@ -140,7 +215,7 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> None:
     _may_edit_user(actor, user)
     _clean_password(password, user)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         locked.set_password(password)
         locked.save(update_fields=["password"])
         audit_record(
@@ -155,7 +230,7 @@ def user_set_language(*, actor: Actor, user: User, language: str) -> User:
     _may_edit_user(actor, user)
     language = v.clean_language(language, allow_blank=True)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         before = locked.language
         if before != language:
             locked.language = language
