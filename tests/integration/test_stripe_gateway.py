@@ -107,6 +107,28 @@ def test_a_renewal_that_needs_authentication_leaves_the_invoice_open_and_the_sub
     assert (intent.status, intent.amount, intent.metadata["prorata_key"]) == ("requires_action", 1500, payment.key)
 
 
+def test_an_invoice_whose_card_payment_awaits_confirmation_cannot_be_paid_otherwise_or_closed(stripe_gateway):
+    # Were it paid by transfer, voided or written off, the cardholder's later confirmation would
+    # take money that belongs to no invoice.
+    clock = make_clock(utc(2026, 1, 1, 12))
+    tenant = make_tenant(test_clock=clock)
+    payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card())
+    sub = buy(tenant, make_plan(unit_amount=1500), 1)
+    strict = payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card(NEEDS_AUTHENTICATION))
+    payment_method_set_default(actor=OPERATOR, tenant=tenant, payment_method_id=strict.pk)
+    advance(clock, utc(2026, 2, 1, 13))
+    renewal = period_invoices(sub)[1]
+    operator = ApiClient(make_api_key()[1])
+    for path, body in ((f"/invoices/{renewal.pk}/payments", {"amount": 1500, "reference": "WIRE-1"}),
+                       (f"/invoices/{renewal.pk}/payments/preview", {"amount": 1500, "reference": "WIRE-1"}),
+                       (f"/invoices/{renewal.pk}/void", None), (f"/invoices/{renewal.pk}/mark_uncollectible", None)):
+        answer = operator.post(path, body)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (409, "payment_awaiting_confirmation"), path
+    renewal.refresh_from_db()
+    assert (renewal.status, renewal.amount_paid) == ("open", 0)
+    assert Payment.objects.filter(invoice=renewal).count() == 1
+
+
 def test_a_purchase_with_a_card_that_needs_authentication_creates_nothing(stripe_gateway):
     tenant = make_tenant(test_clock=make_clock(utc(2026, 1, 1, 12)))
     payment_method_add(actor=OPERATOR, tenant=tenant, stripe_payment_method=stripe_gateway.card(NEEDS_AUTHENTICATION))

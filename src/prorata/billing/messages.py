@@ -35,6 +35,10 @@ MESSAGES = {
     # Pay by invoice: an operator's actions on an invoice.
     "invalid_payment_amount": _("The amount must be a whole number of minor units greater than zero."),
     "invalid_payment_reference": _("Give the bank's reference of the transfer: 1 to %(max)s printable characters."),
+    "payment_awaiting_confirmation": _(
+        "A card payment for this invoice is waiting for the cardholder to confirm it. Record a "
+        "transfer, void or write off the invoice once that payment is confirmed or has failed."
+    ),
     "invoice_not_open": _("This invoice is %(status)s: only an open invoice can take a payment, be voided or be written off."),
     "overpayment": _(
         "%(amount)s is more than is still owed on this invoice (%(amount_due)s). Record at most what is owed."

@@ -105,6 +105,11 @@ def _locked(actor: Actor, invoice_id: str) -> tuple[Invoice, Subscription]:
 def _ensure_open(invoice: Invoice) -> None:
     if invoice.status != "open":
         raise Conflict("invoice_not_open", status=invoice.status, details={"invoice": invoice.pk, "status": invoice.status})
+    # A card payment the cardholder may still confirm (3-D Secure): were the invoice paid by
+    # transfer, voided or written off meanwhile, the confirmed money would belong to no invoice.
+    waiting = Payment.objects.filter(invoice_id=invoice.pk, status="requires_action").values_list("pk", flat=True).first()
+    if waiting is not None:
+        raise Conflict("payment_awaiting_confirmation", details={"invoice": invoice.pk, "payment": waiting})
 
 
 def _payment_checks(invoice: Invoice, sub: Subscription, amount: int, reference: str) -> int:
