@@ -227,6 +227,18 @@ def test_the_tenant_page_lists_its_subscriptions_with_money_formatted(console):
     assert tenant.name in listing
 
 
+def test_the_tenant_page_links_its_invoices_to_the_operators_invoice_page(console):
+    tenant = make_tenant(currency="USD")
+    make_card(tenant)
+    plan = make_plan(unit_amount=3600)
+    subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=plan.pk, quantity=3)
+    invoice = Invoice.objects.get(tenant=tenant)
+    page = console.get(f"/console/tenants/{tenant.pk}/").content.decode()
+    assert f'href="/operator/invoices/{invoice.pk}/"' in page and invoice.number in page and "$108.00" in page
+    # That page is where a transfer is recorded or the invoice voided, each with its review step.
+    assert console.get(f"/operator/invoices/{invoice.pk}/").status_code == 200
+
+
 def test_odd_input_is_a_clear_refusal_never_a_500(console):
     tenant = make_tenant(test_clock=make_clock(utc(2026, 4, 1)))
     assert console.get("/console/tenants/ten_nope/").status_code == 404

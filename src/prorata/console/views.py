@@ -222,7 +222,7 @@ def tenant_new(request: HttpRequest) -> HttpResponse:
 
 @area("console")
 def tenant_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
-    from prorata.billing.models import ManualCredit
+    from prorata.billing.models import Invoice, ManualCredit
     from prorata.subscriptions.selectors import next_charges, subscriptions_list
     from prorata.tenants.models import Tenant, User
 
@@ -232,9 +232,11 @@ def tenant_detail(request: HttpRequest, tenant_id: str) -> HttpResponse:
     people = User.objects.filter(tenant_id=tenant.pk).count()
     upcoming = next_charges(subs)
     credits = list(ManualCredit.objects.filter(tenant_id=tenant.pk).order_by("-created_at")[:20])
+    # The latest invoices, each opening the operators' invoice page (transfer, void, write-off).
+    invoices = list(Invoice.objects.filter(tenant_id=tenant.pk).order_by("-issued_at", "-id")[:20])
     context = {
         "tenant": tenant, "rows": [{"sub": s, "next": upcoming.get(s.pk)} for s in subs], "more": more, "admins": admins,
-        "people": people, "credits": credits, "clock_form": ClockAdvanceForm(),
+        "people": people, "credits": credits, "clock_form": ClockAdvanceForm(), "invoices": invoices,
     }
     return render(request, "console/tenant_detail.html", context)
 
