@@ -26,6 +26,7 @@ from factories import make_api_key, make_card, make_clock, make_plan, make_tenan
 from prorata.billing.models import CreditNote, GatewayCall, Invoice, Payment, Refund
 from prorata.core.actor import Actor
 from prorata.subscriptions.engine import TenantFilter, run_pass
+from prorata.subscriptions.models import Subscription
 from prorata.subscriptions.services import (
     subscription_cancel,
     subscription_change_quantity,
@@ -300,3 +301,34 @@ def test_a_void_returning_the_credit_locks_subscription_then_tenant():
     assert Tenant.objects.get(pk=tenant.pk).credit_balance == 500
     assert any(_locked_table(s) == "tenants_tenant" for t in done for s in t)
     assert lock_order_breaks(done) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_whose_outcome_write_meets_a_lock_conflict_writes_it_once_on_the_second_run(monkeypatch):
+    import psycopg
+    from django.db import OperationalError
+
+    import prorata.subscriptions.services.checkout as checkout
+    from prorata.payments.models import SandboxOperation
+
+    real = checkout.checkout_complete
+    seen: list[object] = []
+
+    def conflicted_once(call, result, prepared=None):
+        seen.append(prepared)
+        if len(seen) == 1:
+            try:
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            except psycopg.Error as exc:
+                raise OperationalError(str(exc)) from exc
+        return real(call, result, prepared=prepared)
+
+    monkeypatch.setattr(checkout, "checkout_complete", conflicted_once)
+    tenant = make_tenant()
+    make_card(tenant)
+    sub = subscription_purchase(actor=OPERATOR, tenant_id=tenant.pk, plan_id=make_plan(unit_amount=1200).pk, quantity=2)
+    assert seen[0] is not None and seen[1] is None  # the second run read everything again
+    assert Subscription.objects.filter(tenant=tenant).count() == 1 and sub.status == "active"
+    assert list(SandboxOperation.objects.filter(kind="charge").values_list("requests", flat=True)) == [1]
+    assert Invoice.objects.get(tenant=tenant).status == "paid"
+    assert not GatewayCall.objects.exists()

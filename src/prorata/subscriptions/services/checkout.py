@@ -88,8 +88,11 @@ def checkout_run(prepare: Callable[[Changes], tuple[Work, dict[str, Any] | None]
         # The processor did not answer: whether it charged is unknown until reconciliation asks.
         raise PaymentFailed("payment_not_confirmed")
     try:
-        # Idempotent (the call is taken once), so run again if another transaction got in its way.
-        done = retry_on_lock_conflict(lambda: checkout_complete(call, result, prepared=work))
+        # Idempotent (the call is taken once), so run again if another transaction got in its way;
+        # a second run reads everything again, as reconciliation does (the first may have changed
+        # the objects it was given before its transaction was rolled back).
+        runs: list[Work | None] = [work]
+        done = retry_on_lock_conflict(lambda: checkout_complete(call, result, prepared=runs.pop() if runs else None))
     except OperationalError as exc:
         if not is_lock_conflict(exc):
             raise
